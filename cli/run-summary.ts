@@ -1,0 +1,83 @@
+import type { Decision, Verdict } from '../core/verdict/verdict';
+
+/** Counts over a run's verdicts, for the summary table and `summary.json`. */
+export interface RunSummary {
+  runId: string;
+  items: number;
+  decisions: Record<Decision, number>;
+  /** Per category: how many items it put in review and in block. */
+  categories: Record<string, { review: number; block: number }>;
+  /** Per error code: how many items. */
+  errors: Record<string, number>;
+  media: Record<string, number>;
+  cached: number;
+  elapsedMs: number;
+  itemsPerSecond: number;
+}
+
+/** Accumulates a {@link RunSummary} one verdict at a time, so a run of any size is summarised in flat memory. */
+export class SummaryBuilder {
+  private readonly s: RunSummary;
+
+  constructor(runId: string) {
+    this.s = {
+      runId,
+      items: 0,
+      decisions: { allow: 0, review: 0, block: 0, error: 0 },
+      categories: {},
+      errors: {},
+      media: {},
+      cached: 0,
+      elapsedMs: 0,
+      itemsPerSecond: 0,
+    };
+  }
+
+  add(v: Verdict): void {
+    const s = this.s;
+    s.items++;
+    s.decisions[v.decision]++;
+    s.media[v.item.media] = (s.media[v.item.media] ?? 0) + 1;
+    if (v.cached) s.cached++;
+    if (v.error) s.errors[v.error.code] = (s.errors[v.error.code] ?? 0) + 1;
+    for (const c of v.categories) {
+      if (c.decision === 'allow') continue;
+      const entry = s.categories[c.id] ?? { review: 0, block: 0 };
+      entry[c.decision]++;
+      s.categories[c.id] = entry;
+    }
+  }
+
+  finish(elapsedMs: number, processed: number): RunSummary {
+    this.s.elapsedMs = elapsedMs;
+    this.s.itemsPerSecond = elapsedMs > 0 ? Math.round((processed / elapsedMs) * 1000 * 10) / 10 : 0;
+    return this.s;
+  }
+}
+
+/** Renders the summary as a plain-text table. */
+export function formatSummary(s: RunSummary, outFile: string): string {
+  const lines: string[] = [];
+  const pad = (text: string, n: number) => text.padEnd(n);
+  const num = (n: number, w = 8) => String(n).padStart(w);
+  lines.push(`Run ${s.runId}: ${s.items} items in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.itemsPerSecond} items/s)`);
+  lines.push('');
+  lines.push(`${pad('decision', 14)}${num(0).replace('0', 'items')}`);
+  for (const d of ['allow', 'review', 'block', 'error'] as const) lines.push(`${pad(d, 14)}${num(s.decisions[d])}`);
+  const cats = Object.entries(s.categories).sort(([a], [b]) => a.localeCompare(b));
+  if (cats.length > 0) {
+    lines.push('');
+    lines.push(`${pad('category', 14)}${num(0).replace('0', 'review')}${num(0).replace('0', 'block')}`);
+    for (const [id, c] of cats) lines.push(`${pad(id, 14)}${num(c.review)}${num(c.block)}`);
+  }
+  const errs = Object.entries(s.errors).sort(([a], [b]) => a.localeCompare(b));
+  if (errs.length > 0) {
+    lines.push('');
+    lines.push(`${pad('error code', 22)}${num(0).replace('0', 'items')}`);
+    for (const [code, n] of errs) lines.push(`${pad(code, 22)}${num(n)}`);
+  }
+  lines.push('');
+  if (s.cached > 0) lines.push(`${s.cached} items reused cached scores (identical content scored before).`);
+  lines.push(`Verdicts: ${outFile}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,56 @@
+import type { Logger } from '../logging/logger';
+import type { MediaKind } from '../media/media-type';
+import type { Signal } from '../signals';
+import type { NormalizedText } from '../text/normalized-text';
+
+/** Which processing tier a verdict was made in. */
+export type Tier = 'fast' | 'heavy';
+
+/** Decoded text handed to text detectors. */
+export interface TextContent {
+  readonly kind: 'text';
+  /** The decoded text, with invalid bytes replaced by U+FFFD. Evidence spans index into this string. */
+  readonly text: string;
+  /** The text after NFKC, zero-width removal, confusable and leetspeak folding, with an offset map back. */
+  readonly normalized: NormalizedText;
+  /** True when the bytes were not valid in their encoding. */
+  readonly invalidEncoding: boolean;
+}
+
+/** What a detector receives. More kinds (image, audio, video) join this union as they are built. */
+export type DetectorInput = TextContent;
+
+/** Per-call context for a detector. */
+export interface DetectorContext {
+  /** Aborted when the detector's time budget is spent or the run is stopping. */
+  readonly signal: AbortSignal;
+  /** Logger already bound to item and job ids. Never log content. */
+  readonly logger: Logger;
+}
+
+/** Identity of a model behind a detector, recorded in every verdict. */
+export interface ModelRef {
+  readonly id: string;
+  readonly version: string;
+}
+
+/**
+ * A detector plugin. Detectors are independent: the pipeline runs the ones that apply concurrently, isolates
+ * failures and merges their signals in a fixed order (the order of the registry).
+ */
+export interface Detector<I extends DetectorInput = DetectorInput> {
+  /** Stable id, e.g. `text-pii`. */
+  readonly id: string;
+  /** Version of the detector's rules or code; part of the content-cache key. */
+  readonly version: string;
+  /** Media kinds this detector accepts. */
+  readonly media: readonly MediaKind[];
+  /** Tiers this detector runs in. */
+  readonly tiers: readonly Tier[];
+  /** The model behind it, when there is one. */
+  readonly model?: ModelRef;
+  /** Loads models or data once per process. Called before the first `detect`; may be called again after failure. */
+  init?(): Promise<void>;
+  /** Inspects one input and returns its signals (possibly none). */
+  detect(input: I, ctx: DetectorContext): Promise<readonly Signal[]> | readonly Signal[];
+}

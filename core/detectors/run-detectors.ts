@@ -1,0 +1,102 @@
+import { DetectorTimeoutError, toErrorInfo } from '../errors';
+import type { Logger } from '../logging/logger';
+import type { Signal } from '../signals';
+import type { DetectorRun } from '../verdict/verdict';
+import type { Detector, DetectorInput } from './detector';
+
+/** The merged outcome of running a set of detectors on one input. */
+export interface DetectorsOutcome {
+  /** Signals of every detector that succeeded, in the detectors' registry order. */
+  readonly signals: Signal[];
+  /** One entry per detector, in registry order. */
+  readonly runs: DetectorRun[];
+}
+
+/** Options for {@link runDetectors}. */
+export interface RunDetectorsOptions {
+  readonly timeoutMs: number;
+  readonly logger: Logger;
+  /** Ids recorded as `skipped` without running. */
+  readonly disabled?: ReadonlySet<string>;
+  /** Aborts every detector call, e.g. on shutdown. */
+  readonly signal?: AbortSignal;
+}
+
+const initialised = new WeakMap<Detector, Promise<void>>();
+
+/** Runs a detector's `init` once per process; a failed init is retried on the next call. */
+function ensureInit(detector: Detector): Promise<void> {
+  if (!detector.init) return Promise.resolve();
+  let p = initialised.get(detector);
+  if (!p) {
+    p = detector.init().catch((err: unknown) => {
+      initialised.delete(detector);
+      throw err;
+    });
+    initialised.set(detector, p);
+  }
+  return p;
+}
+
+function ref(d: Detector): Pick<DetectorRun, 'id' | 'version' | 'model'> {
+  return d.model ? { id: d.id, version: d.version, model: { ...d.model } } : { id: d.id, version: d.version };
+}
+
+async function runOne(
+  detector: Detector,
+  input: DetectorInput,
+  options: RunDetectorsOptions,
+): Promise<{ run: DetectorRun; signals: readonly Signal[] }> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new DetectorTimeoutError(`detector ${detector.id} exceeded ${options.timeoutMs} ms`);
+      controller.abort(err);
+      reject(err);
+    }, options.timeoutMs);
+  });
+  try {
+    const work = (async () => {
+      await ensureInit(detector);
+      return detector.detect(input, { signal: controller.signal, logger: options.logger.child({ detector: detector.id }) });
+    })();
+    const signals = await Promise.race([work, timeout]);
+    for (const s of signals) {
+      if (s.detector !== detector.id) throw new Error(`detector ${detector.id} emitted a signal labelled ${s.detector}`);
+    }
+    const durationMs = round(performance.now() - started);
+    return { run: { ...ref(detector), status: 'ok', durationMs }, signals };
+  } catch (err) {
+    const info = toErrorInfo(err);
+    options.logger.warn('detector failed', { detector: detector.id, code: info.code, error: info.message });
+    const durationMs = round(performance.now() - started);
+    return { run: { ...ref(detector), status: 'failed', durationMs, reason: `${info.code}: ${info.message}` }, signals: [] };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * Runs detectors concurrently on one input. A detector that throws or times out is recorded as `failed` and
+ * contributes no signals; the others are unaffected. Results merge in the given (registry) order, whatever order
+ * they finish in, so verdicts are deterministic.
+ */
+export async function runDetectors(detectors: readonly Detector[], input: DetectorInput, options: RunDetectorsOptions): Promise<DetectorsOutcome> {
+  const results = await Promise.all(
+    detectors.map((d) =>
+      options.disabled?.has(d.id)
+        ? Promise.resolve({ run: { ...ref(d), status: 'skipped' as const, reason: 'disabled by policy' }, signals: [] })
+        : runOne(d, input, options),
+    ),
+  );
+  return { signals: results.flatMap((r) => [...r.signals]), runs: results.map((r) => r.run) };
+}

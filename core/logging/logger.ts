@@ -1,0 +1,55 @@
+/** Severity levels, lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+const LEVEL_RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+/** Structured fields. Never put user content (text, file bytes) here; ids, codes and counts only. */
+export type LogFields = Record<string, unknown>;
+
+/** A structured JSON-lines logger with bound context (item id, job id, policy and model versions). */
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  /** A logger whose every line also carries `fields`. */
+  child(fields: LogFields): Logger;
+}
+
+/** Where log lines go. */
+export type LogSink = (line: string) => void;
+
+/** Creates a JSON-lines logger writing to `sink` (stderr by default). */
+export function createLogger(
+  options: { level?: LogLevel; sink?: LogSink; base?: LogFields; now?: () => Date } = {},
+): Logger {
+  const level = options.level ?? 'info';
+  const sink = options.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const now = options.now ?? (() => new Date());
+  const base = options.base ?? {};
+  const threshold = LEVEL_RANK[level];
+
+  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields): void => {
+    if (LEVEL_RANK[lvl] < threshold) return;
+    sink(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+  };
+
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    child: (fields) => createLogger({ level, sink, now, base: { ...base, ...fields } }),
+  };
+}
+
+/** A logger that drops everything; for tests and library use. */
+export const silentLogger: Logger = createLogger({ level: 'silent' });
+
+function errorReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
+  }
+  return value;
+}

@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Detector, TextContent, Tier } from '../detectors/detector';
+import { runDetectors } from '../detectors/run-detectors';
+import {
+  EmptyItemError,
+  ItemTooLargeError,
+  NotImplementedError,
+  toErrorInfo,
+  UnsupportedMediaError,
+  WinnowError,
+} from '../errors';
+import { type Logger, silentLogger } from '../logging/logger';
+import type { MediaInfo } from '../media/media-type';
+import { sniffMedia } from '../media/sniff';
+import { evaluatePolicy } from '../policy/evaluate-policy';
+import type { Policy } from '../policy/policy';
+import type { ContentCache, ContentKey } from '../ports/content-cache';
+import type { Signal } from '../signals';
+import { decodeText } from '../text/decode-text';
+import { normalizeText } from '../text/normalize';
+import { buildVerdict, errorVerdict } from '../verdict/build-verdict';
+import type { CachedResult, DetectorRun, Verdict, VerdictItem } from '../verdict/verdict';
+import { readItem } from './read-item';
+
+/** Version of the engine's own stages (sniffing, decoding, fusion); part of the content-cache key. */
+export const ENGINE_VERSION = '1.0.0';
+
+/** Everything a {@link ModerationEngine} needs. */
+export interface ModerationEngineOptions {
+  readonly policy: Policy;
+  readonly tier: Tier;
+  /** Detector plugins in registry order; the engine picks those that fit each item's media and its tier. */
+  readonly detectors: readonly Detector[];
+  /** Content cache; without one every item is scored. */
+  readonly cache?: ContentCache;
+  readonly logger?: Logger;
+  readonly now?: () => Date;
+}
+
+/** One item to moderate: where it is and how to open it. */
+export interface ItemSource {
+  readonly uri: string;
+  /** Size as listed; the bytes actually read are authoritative. */
+  readonly size: number;
+  /** Opens the bytes. Throwing here yields an `error` verdict (e.g. `unreadable`). */
+  open(): Promise<Readable>;
+}
+
+/** Per-call context. */
+export interface ModerateContext {
+  readonly runId?: string;
+  readonly signal?: AbortSignal;
+}
+
+const DECODE_STAGE = { id: 'text-decode', version: ENGINE_VERSION } as const;
+
+/**
+ * The moderation core shared by the CLI, the Lambda functions and the GPU worker: reads an item once, sniffs its
+ * media, reuses a cached result for identical bytes, runs the detectors that apply, applies the policy and returns
+ * exactly one verdict. It never throws for a bad item: every failure becomes an `error` verdict with a code.
+ */
+export class ModerationEngine {
+  readonly policy: Policy;
+  readonly tier: Tier;
+  /** Hash of the policy content and of every detector and model version in this tier. */
+  readonly fingerprint: string;
+  private readonly detectors: readonly Detector[];
+  private readonly cache?: ContentCache;
+  private readonly logger: Logger;
+  private readonly now: () => Date;
+  private readonly disabled: ReadonlySet<string>;
+
+  constructor(options: ModerationEngineOptions) {
+    this.policy = options.policy;
+    this.tier = options.tier;
+    this.detectors = options.detectors.filter((d) => d.tiers.includes(options.tier));
+    this.cache = options.cache;
+    this.now = options.now ?? (() => new Date());
+    this.disabled = new Set(options.policy.disabledDetectors);
+    this.fingerprint = createHash('sha256')
+      .update(
+        JSON.stringify({
+          engine: ENGINE_VERSION,
+          policy: options.policy,
+          detectors: this.detectors.map((d) => [d.id, d.version, d.model?.id, d.model?.version]),
+        }),
+      )
+      .digest('hex')
+      .slice(0, 16);
+    this.logger = (options.logger ?? silentLogger).child({
+      policyId: options.policy.id,
+      policyVersion: options.policy.version,
+      tier: options.tier,
+    });
+  }
+
+  /** Loads every detector's models up front, so the first item does not pay for it. Failures surface per item. */
+  async warmUp(): Promise<void> {
+    await Promise.allSettled(this.detectors.map((d) => d.init?.()));
+  }
+
+  /** Moderates one item. Always resolves to exactly one verdict. */
+  async moderate(source: ItemSource, ctx: ModerateContext = {}): Promise<Verdict> {
+    const started = performance.now();
+    const log = this.logger.child({ itemId: source.uri, ...(ctx.runId ? { runId: ctx.runId } : {}) });
+    let item: VerdictItem = { uri: source.uri, sha256: '', media: 'unknown', format: 'unknown', bytes: source.size };
+    const vctx = { policy: this.policy, runId: ctx.runId, createdAt: this.now() };
+    try {
+      const { limits } = this.policy;
+      if (source.size > limits.maxItemBytes) {
+        throw new ItemTooLargeError(`item is ${source.size} bytes; the policy limit is ${limits.maxItemBytes}`);
+      }
+      const read = await readItem(await source.open(), limits.maxTextBytes);
+      const media = sniffMedia(read.head);
+      item = { uri: source.uri, sha256: read.sha256, media: media.kind, format: media.format, bytes: read.bytes };
+      if (read.bytes === 0) throw new EmptyItemError('the item has no bytes');
+      if (read.bytes > limits.maxItemBytes) {
+        throw new ItemTooLargeError(`item is ${read.bytes} bytes; the policy limit is ${limits.maxItemBytes}`);
+      }
+      if (media.kind === 'unknown') {
+        throw new UnsupportedMediaError('the bytes match no supported text, image, audio or video format');
+      }
+
+      const key: ContentKey = { sha256: read.sha256, policyVersion: this.policy.version, detectorsFingerprint: this.fingerprint };
+      const hit = await this.cache?.get(key);
+      if (hit) {
+        const verdict = buildVerdict(item, hit, vctx, true);
+        this.logDone(log, verdict, started);
+        return verdict;
+      }
+
+      const result = await this.score(media, read.content, read.bytes, log, ctx.signal);
+      if (!result.detectors.some((d) => d.status === 'failed')) await this.cache?.put(key, result);
+      const verdict = buildVerdict(item, result, vctx, false);
+      this.logDone(log, verdict, started);
+      return verdict;
+    } catch (err) {
+      const info = toErrorInfo(err);
+      if (!(err instanceof WinnowError)) log.error('unexpected failure', { code: info.code, error: err });
+      const verdict = errorVerdict(item, info, { ...vctx, tier: this.tier });
+      this.logDone(log, verdict, started);
+      return verdict;
+    }
+  }
+
+  private async score(
+    media: MediaInfo,
+    content: Buffer | undefined,
+    bytes: number,
+    log: Logger,
+    signal?: AbortSignal,
+  ): Promise<CachedResult> {
+    const applicable = this.detectors.filter((d) => d.media.includes(media.kind));
+    if (media.kind !== 'text') {
+      // Image, audio and video detectors join the registry as they are built; until then say so plainly.
+      if (applicable.length === 0) {
+        throw new NotImplementedError(`no ${media.kind} detectors in the ${this.tier} tier yet (${media.format})`);
+      }
+      throw new NotImplementedError(`${media.kind} input preparation is not built yet (${media.format})`);
+    }
+    if (content === undefined) {
+      throw new ItemTooLargeError(`text item is ${bytes} bytes; the policy limit is ${this.policy.limits.maxTextBytes}`);
+    }
+    const decoded = decodeText(content, media.format);
+    const input: TextContent = {
+      kind: 'text',
+      text: decoded.text,
+      normalized: normalizeText(decoded.text),
+      invalidEncoding: decoded.invalidEncoding,
+    };
+    const pre: Signal[] = decoded.invalidEncoding
+      ? [{ detector: DECODE_STAGE.id, category: null, label: 'invalid-encoding', score: 1, evidence: [] }]
+      : [];
+    const decodeRun: DetectorRun = { ...DECODE_STAGE, status: 'ok' };
+
+    const outcome = await runDetectors(applicable, input, {
+      timeoutMs: this.policy.limits.detectorTimeoutMs,
+      logger: log,
+      disabled: this.disabled,
+      signal,
+    });
+    const runs = [decodeRun, ...outcome.runs];
+    const signals = [...pre, ...outcome.signals];
+    const ran = outcome.runs.filter((r) => r.status !== 'skipped');
+    if (ran.length > 0 && ran.every((r) => r.status === 'failed')) {
+      return {
+        decision: 'error',
+        categories: [],
+        segments: [],
+        signals,
+        detectors: runs,
+        actions: [],
+        tier: this.tier,
+        error: { code: 'detectors-failed', message: 'every detector failed; see detectors[].reason', retryable: true },
+      };
+    }
+    const policy = evaluatePolicy(this.policy, signals);
+    if (policy.unknownCategories.length > 0) {
+      log.warn('signals named categories the policy does not define', { categories: policy.unknownCategories });
+    }
+    return {
+      decision: policy.decision,
+      categories: policy.categories,
+      segments: [],
+      signals,
+      detectors: runs,
+      actions: policy.actions,
+      tier: this.tier,
+    };
+  }
+
+  private logDone(log: Logger, verdict: Verdict, started: number): void {
+    log.info('item moderated', {
+      decision: verdict.decision,
+      media: verdict.item.media,
+      bytes: verdict.item.bytes,
+      cached: verdict.cached,
+      ...(verdict.error ? { code: verdict.error.code } : {}),
+      categories: verdict.categories.filter((c) => c.decision !== 'allow').map((c) => c.id),
+      models: verdict.detectors.filter((d) => d.model).map((d) => `${d.model?.id}@${d.model?.version}`),
+      durationMs: Math.round(performance.now() - started),
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+/** Actions a policy can attach to a decision. Adapters carry them out (tag, quarantine copy, event). */
+export const ActionSchema = z.enum(['tag', 'quarantine', 'notify']);
+export type Action = z.infer<typeof ActionSchema>;
+
+const slug = z.string().regex(/^[a-z][a-z0-9-]*$/, 'use lowercase letters, digits and dashes');
+const unit = z.number().min(0).max(1);
+
+export const CategoryPolicySchema = z
+  .object({
+    id: slug,
+    description: z.string().optional(),
+    /** Scores at or above `review` need review; at or above `block` are blocked. */
+    thresholds: z.object({ review: unit, block: unit }).strict(),
+    /** Actions per decision for this category. */
+    actions: z
+      .object({ review: z.array(ActionSchema).default([]), block: z.array(ActionSchema).default([]) })
+      .strict()
+      .default({ review: [], block: [] }),
+    /** Equivalent categories in other taxonomies; documentation only, used by reports and evaluation. */
+    mappings: z.record(z.string(), z.array(z.string())).optional(),
+  })
+  .strict()
+  .refine((c) => c.thresholds.review <= c.thresholds.block, {
+    message: 'thresholds.review must not be above thresholds.block',
+    path: ['thresholds'],
+  });
+
+export const LimitsSchema = z
+  .object({
+    /** Text items above this size get a `too-large` error verdict instead of being scanned. */
+    maxTextBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    /** Any item above this size gets a `too-large` error verdict. */
+    maxItemBytes: z.number().int().positive().default(4 * 1024 * 1024 * 1024),
+    /** Time budget per detector call. */
+    detectorTimeoutMs: z.number().int().positive().default(30_000),
+  })
+  .strict();
+
+/** A versioned moderation policy. */
+export const PolicySchema = z
+  .object({
+    id: slug,
+    version: z.string().min(1),
+    description: z.string().optional(),
+    categories: z.array(CategoryPolicySchema).min(1),
+    limits: LimitsSchema.default({ maxTextBytes: 16 * 1024 * 1024, maxItemBytes: 4 * 1024 * 1024 * 1024, detectorTimeoutMs: 30_000 }),
+    /** Detector ids not to run under this policy (they show as `skipped`). */
+    disabledDetectors: z.array(z.string()).default([]),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    const seen = new Set<string>();
+    p.categories.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', message: `duplicate category "${c.id}"`, path: ['categories', i, 'id'] });
+      seen.add(c.id);
+    });
+  });
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type CategoryPolicy = z.infer<typeof CategoryPolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { EvidenceSchema, SignalSchema } from '../signals';
+
+/** The verdict schema's identifier; bumped on any breaking change. */
+export const VERDICT_SCHEMA_ID = 'winnow.verdict/v1';
+
+export const DecisionSchema = z.enum(['allow', 'review', 'block', 'error']);
+/** What the policy decided for an item. `error` means it could not be moderated. */
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** The decisions a category threshold can produce, mildest first. */
+export const CATEGORY_DECISIONS = ['allow', 'review', 'block'] as const;
+export type CategoryDecision = (typeof CATEGORY_DECISIONS)[number];
+
+const score = z.number().min(0).max(1);
+
+export const CategoryResultSchema = z.object({
+  id: z.string(),
+  score,
+  decision: z.enum(CATEGORY_DECISIONS),
+});
+
+export const SegmentSchema = z.object({
+  start: z.number().min(0),
+  end: z.number().min(0),
+  categories: z.array(CategoryResultSchema),
+  evidence: z.array(EvidenceSchema),
+});
+
+export const DetectorRunSchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  status: z.enum(['ok', 'failed', 'skipped']),
+  model: z.object({ id: z.string(), version: z.string() }).optional(),
+  durationMs: z.number().min(0).optional(),
+  /** Why it failed or was skipped. */
+  reason: z.string().optional(),
+});
+
+export const ErrorInfoSchema = z.object({ code: z.string(), message: z.string(), retryable: z.boolean() });
+
+export const ItemSchema = z.object({
+  uri: z.string(),
+  /** Hex sha256 of the bytes; empty string when the bytes could not be read. */
+  sha256: z.string().regex(/^([0-9a-f]{64})?$/),
+  media: z.enum(['text', 'image', 'audio', 'video', 'unknown']),
+  format: z.string(),
+  bytes: z.number().int().min(0),
+});
+
+/** The v1 verdict: one JSON object per item. */
+export const VerdictSchema = z
+  .object({
+    schema: z.literal(VERDICT_SCHEMA_ID),
+    item: ItemSchema,
+    decision: DecisionSchema,
+    categories: z.array(CategoryResultSchema),
+    segments: z.array(SegmentSchema),
+    signals: z.array(SignalSchema),
+    detectors: z.array(DetectorRunSchema),
+    policy: z.object({ id: z.string(), version: z.string() }),
+    tier: z.enum(['fast', 'heavy']),
+    actions: z.array(z.string()),
+    error: ErrorInfoSchema.optional(),
+    /** True when the scores were reused from the content cache (identical bytes scored before). */
+    cached: z.boolean(),
+    runId: z.string().optional(),
+    createdAt: z.iso.datetime(),
+  })
+  .refine((v) => (v.decision === 'error') === (v.error !== undefined), {
+    message: 'error is present exactly when decision is error',
+    path: ['error'],
+  });
+
+export type Verdict = z.infer<typeof VerdictSchema>;
+export type CategoryResult = z.infer<typeof CategoryResultSchema>;
+export type DetectorRun = z.infer<typeof DetectorRunSchema>;
+export type Segment = z.infer<typeof SegmentSchema>;
+export type VerdictItem = z.infer<typeof ItemSchema>;
+
+/** The part of a verdict that depends only on the bytes, policy and detectors: what the content cache keeps. */
+export type CachedResult = Pick<Verdict, 'decision' | 'categories' | 'segments' | 'signals' | 'detectors' | 'actions' | 'error' | 'tier'>;
