@@ -39,7 +39,10 @@ export interface ObjectStore {
   list(options?: ListOptions): Promise<ListPage>;
   /** Metadata of one object, or undefined when it does not exist. */
   head(key: string): Promise<ObjectInfo | undefined>;
-  /** Streams an object's bytes. Throws `UnreadableItemError` when it cannot be read. */
+  /**
+   * Streams an object's bytes, or the inclusive byte range `start..end` (as HTTP and S3 ranges). Throws
+   * `UnreadableItemError` when it cannot be read.
+   */
   get(key: string, options?: { readonly start?: number; readonly end?: number }): Promise<Readable>;
   /** Writes an object, creating parents as needed. */
   put(key: string, body: Buffer | string | Readable): Promise<void>;

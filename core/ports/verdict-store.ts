@@ -25,8 +25,11 @@ export interface VerdictPage {
 export interface VerdictStore {
   /** Stores a verdict, replacing any earlier one for the same item and policy version. */
   put(verdict: Verdict): Promise<void>;
-  /** The verdict for an item under a policy version (the newest policy version when omitted). */
+  /** The verdict for an item under a policy version (the most recently written one when omitted). */
   get(uri: string, policyVersion?: string): Promise<Verdict | undefined>;
   /** Verdicts matching a filter, in a stable order, one page at a time. */
-  query(filter: VerdictQuery, page?: { readonly cursor?: string; readonly limit?: number }): Promise<VerdictPage>;
+  query(
+    filter: VerdictQuery,
+    page?: { readonly cursor?: string; readonly limit?: number },
+  ): Promise<VerdictPage>;
 }
