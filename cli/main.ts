@@ -1,5 +1,5 @@
-import { createLogger } from '../core/logging/logger';
 import { WinnowError } from '../core/errors';
+import { createLogger } from '../core/logging/logger';
 import { readCliConfig } from './cli-config';
 import { SCAN_USAGE, scanCommand } from './commands/scan';
 import { VERDICTS_USAGE, verdictsCommand } from './commands/verdicts';

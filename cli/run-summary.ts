@@ -11,8 +11,12 @@ export interface RunSummary {
   errors: Record<string, number>;
   media: Record<string, number>;
   cached: number;
+  /** Items moderated by this process (less than `items` when a run was resumed). */
+  processed: number;
   elapsedMs: number;
   itemsPerSecond: number;
+  /** Peak resident memory of the process, MiB. */
+  peakRssMiB: number;
 }
 
 /** Accumulates a {@link RunSummary} one verdict at a time, so a run of any size is summarised in flat memory. */
@@ -28,8 +32,10 @@ export class SummaryBuilder {
       errors: {},
       media: {},
       cached: 0,
+      processed: 0,
       elapsedMs: 0,
       itemsPerSecond: 0,
+      peakRssMiB: 0,
     };
   }
 
@@ -50,6 +56,8 @@ export class SummaryBuilder {
 
   finish(elapsedMs: number, processed: number): RunSummary {
     this.s.elapsedMs = elapsedMs;
+    this.s.processed = processed;
+    this.s.peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
     this.s.itemsPerSecond = elapsedMs > 0 ? Math.round((processed / elapsedMs) * 1000 * 10) / 10 : 0;
     return this.s;
   }
@@ -60,10 +68,13 @@ export function formatSummary(s: RunSummary, outFile: string): string {
   const lines: string[] = [];
   const pad = (text: string, n: number) => text.padEnd(n);
   const num = (n: number, w = 8) => String(n).padStart(w);
-  lines.push(`Run ${s.runId}: ${s.items} items in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.itemsPerSecond} items/s)`);
+  lines.push(
+    `Run ${s.runId}: ${s.items} items in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.itemsPerSecond} items/s)`,
+  );
   lines.push('');
   lines.push(`${pad('decision', 14)}${num(0).replace('0', 'items')}`);
-  for (const d of ['allow', 'review', 'block', 'error'] as const) lines.push(`${pad(d, 14)}${num(s.decisions[d])}`);
+  for (const d of ['allow', 'review', 'block', 'error'] as const)
+    lines.push(`${pad(d, 14)}${num(s.decisions[d])}`);
   const cats = Object.entries(s.categories).sort(([a], [b]) => a.localeCompare(b));
   if (cats.length > 0) {
     lines.push('');

@@ -12,7 +12,12 @@ export const EvidenceSchema = z.discriminatedUnion('kind', [
     end: z.number().int().min(0),
     rule: z.string().optional(),
   }),
-  z.object({ kind: z.literal('time'), start: z.number().min(0), end: z.number().min(0), rule: z.string().optional() }),
+  z.object({
+    kind: z.literal('time'),
+    start: z.number().min(0),
+    end: z.number().min(0),
+    rule: z.string().optional(),
+  }),
   z.object({ kind: z.literal('note'), text: z.string() }),
 ]);
 export type Evidence = z.infer<typeof EvidenceSchema>;

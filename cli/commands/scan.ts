@@ -1,12 +1,18 @@
 import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FsObjectStore, openStateDir } from '../../adapters/local';
 import { createDefaultDetectors } from '../../core/detectors/registry';
 import type { Logger } from '../../core/logging/logger';
-import { runBatchScan, type ScanJob, type ScanSource, scanQueueName, scanRunKey } from '../../core/pipeline/batch-scan';
+import {
+  runBatchScan,
+  type ScanJob,
+  type ScanSource,
+  scanQueueName,
+  scanRunKey,
+} from '../../core/pipeline/batch-scan';
 import { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
 import type { CliConfig } from '../cli-config';
@@ -62,10 +68,10 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
     throw new UsageError(`--fail-on must be "review" or "block", got "${failOn}"`);
   }
 
-  const sources = await resolveSources(positionals);
   const policy = loadPolicy(values.policy ?? config.policyFile);
   const stateDir = values['state-dir'] ? resolve(values['state-dir']) : config.stateDir;
   const outDir = resolve(values.out);
+  const sources = await resolveSources(positionals, [stateDir, outDir]);
   const state = await openStateDir(stateDir, { exclusive: true });
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted'));
@@ -81,7 +87,9 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
       logger,
     });
     await engine.warmUp();
-    const queue = state.queue<ScanJob>(scanQueueName(scanRunKey(sources, engine)), { maxReceives: MAX_RECEIVES });
+    const queue = state.queue<ScanJob>(scanQueueName(scanRunKey(sources, engine)), {
+      maxReceives: MAX_RECEIVES,
+    });
     // This process holds the state dir exclusively, so anything in flight belongs to a run that died.
     const released = queue.releaseInFlight();
     if (released > 0) logger.warn('released jobs of an interrupted run', { jobs: released });
@@ -100,7 +108,9 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
     });
     bar.finish();
     if (!result.complete) {
-      process.stderr.write(`winnow: scan stopped; run the same command again to resume run ${result.runId}.\n`);
+      process.stderr.write(
+        `winnow: scan stopped; run the same command again to resume run ${result.runId}.\n`,
+      );
       return EXIT.interrupted;
     }
 
@@ -115,8 +125,10 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
       const page = await state.verdicts.query({ runId: result.runId }, { cursor, limit: 500 });
       for (const v of page.verdicts) {
         summary.add(v);
-        if (failOn && (v.decision === 'block' || (failOn === 'review' && v.decision === 'review'))) failOnMet = true;
-        if (!out.write(`${JSON.stringify(v)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+        if (failOn && (v.decision === 'block' || (failOn === 'review' && v.decision === 'review')))
+          failOnMet = true;
+        if (!out.write(`${JSON.stringify(v)}\n`))
+          await new Promise<void>((r) => out.once('drain', () => r()));
       }
       cursor = page.cursor;
     } while (cursor);
@@ -124,7 +136,10 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
     await rename(tmp, outFile);
 
     const s = summary.finish(result.elapsedMs, result.processed);
-    await writeFile(resolve(outDir, 'summary.json'), `${JSON.stringify({ ...s, resumed: result.resumed, deadLettered: result.deadLettered }, null, 2)}\n`);
+    await writeFile(
+      resolve(outDir, 'summary.json'),
+      `${JSON.stringify({ ...s, resumed: result.resumed, deadLettered: result.deadLettered }, null, 2)}\n`,
+    );
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else if (!values.quiet) process.stdout.write(`${formatSummary(s, outFile)}\n`);
     return failOnMet ? EXIT.failOn : EXIT.ok;
@@ -136,8 +151,11 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
   }
 }
 
-/** Turns command-line paths into scan sources: a directory is listed; anything else is one item. */
-async function resolveSources(paths: readonly string[]): Promise<ScanSource[]> {
+/**
+ * Turns command-line paths into scan sources: a directory is listed; anything else is one item. Winnow's own state
+ * and output folders are left out when they sit inside a scanned directory, so a scan never moderates itself.
+ */
+async function resolveSources(paths: readonly string[], ownDirs: readonly string[]): Promise<ScanSource[]> {
   const sources: ScanSource[] = [];
   const seen = new Set<string>();
   for (const p of paths) {
@@ -154,9 +172,13 @@ async function resolveSources(paths: readonly string[]): Promise<ScanSource[]> {
     const id = pathToFileURL(abs).href;
     if (seen.has(id)) continue;
     seen.add(id);
+    const excludePrefixes = ownDirs
+      .map((d) => relative(abs, d))
+      .filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r))
+      .map((r) => `${r.split(sep).join('/')}/`);
     sources.push(
       isDir
-        ? { id, store: new FsObjectStore(abs) }
+        ? { id, store: new FsObjectStore(abs), excludePrefixes }
         : { id, store: new FsObjectStore(dirname(abs)), keys: [basename(abs)] },
     );
   }

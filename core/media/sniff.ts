@@ -30,7 +30,8 @@ export function sniffMedia(head: Uint8Array): MediaInfo {
 
 function sniffBinary(b: Uint8Array): MediaInfo | undefined {
   if (startsWith(b, [0xff, 0xd8, 0xff])) return info('image', 'jpeg', 'image/jpeg');
-  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return info('image', 'png', 'image/png');
+  if (startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+    return info('image', 'png', 'image/png');
   if (startsWith(b, [0x47, 0x49, 0x46, 0x38]) && (b[4] === 0x37 || b[4] === 0x39) && b[5] === 0x61) {
     return info('image', 'gif', 'image/gif');
   }

@@ -17,6 +17,8 @@ export interface ScanSource {
   readonly prefix?: string;
   /** When set, only these keys, instead of a listing. */
   readonly keys?: readonly string[];
+  /** Key prefixes to leave out of the listing, e.g. the scan's own state and output folders inside the root. */
+  readonly excludePrefixes?: readonly string[];
 }
 
 /** A queued unit of work: one item of one source. */
@@ -85,7 +87,10 @@ export interface BatchScanResult {
 /** Identifies "the same scan" across restarts: same sources and same policy and detector versions. */
 export function scanRunKey(sources: readonly ScanSource[], engine: ModerationEngine): string {
   const ids = sources.map((s) => [s.id, s.prefix ?? '', s.keys ?? null]);
-  return createHash('sha256').update(JSON.stringify({ ids, fp: engine.fingerprint })).digest('hex').slice(0, 20);
+  return createHash('sha256')
+    .update(JSON.stringify({ ids, fp: engine.fingerprint }))
+    .digest('hex')
+    .slice(0, 20);
 }
 
 /** The queue name a scan uses, one per run key, so an unfinished run never mixes with another. */
@@ -121,7 +126,10 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
   }
   const run = state;
   const runLog = log.child({ runId: run.runId });
-  runLog.info(resumed ? 'scan resumed' : 'scan started', { sources: options.sources.length, listed: run.listed });
+  runLog.info(resumed ? 'scan resumed' : 'scan started', {
+    sources: options.sources.length,
+    listed: run.listed,
+  });
 
   const decisions: Record<Verdict['decision'], number> = { allow: 0, review: 0, block: 0, error: 0 };
   let processed = 0;
@@ -153,12 +161,20 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
         continue;
       }
       while (!s.done && !aborted()) {
-        const page = await source.store.list({ prefix: source.prefix, cursor: s.cursor, limit: options.pageSize ?? 500 });
-        if (page.items.length > 0) {
-          await options.queue.sendBatch(page.items.map((o) => ({ runId: run.runId, source: index, key: o.key, size: o.size })));
+        const page = await source.store.list({
+          prefix: source.prefix,
+          cursor: s.cursor,
+          limit: options.pageSize ?? 500,
+        });
+        const excluded = source.excludePrefixes ?? [];
+        const items = page.items.filter((o) => !excluded.some((p) => o.key.startsWith(p)));
+        if (items.length > 0) {
+          await options.queue.sendBatch(
+            items.map((o) => ({ runId: run.runId, source: index, key: o.key, size: o.size })),
+          );
         }
-        s.listed += page.items.length;
-        run.listed += page.items.length;
+        s.listed += items.length;
+        run.listed += items.length;
         s.cursor = page.cursor ?? s.cursor;
         s.done = page.cursor === undefined;
         await saveState();
@@ -181,18 +197,25 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
       await options.queue.delete(msg.receipt);
       return;
     }
-    const heartbeat = setInterval(() => {
-      options.queue.extendVisibility(msg.receipt, visibility).catch((err: unknown) => {
-        runLog.warn('visibility heartbeat failed', { error: err });
-      });
-    }, (visibility * 1000) / 3);
+    const heartbeat = setInterval(
+      () => {
+        options.queue.extendVisibility(msg.receipt, visibility).catch((err: unknown) => {
+          runLog.warn('visibility heartbeat failed', { error: err });
+        });
+      },
+      (visibility * 1000) / 3,
+    );
     try {
       const verdict = await options.engine.moderate(
         { uri: source.store.uriFor(job.key), size: job.size, open: () => source.store.get(job.key) },
         { runId: run.runId, signal: options.signal },
       );
       if (verdict.error?.retryable && msg.receiveCount < options.maxReceives) {
-        runLog.warn('retryable failure; the job will be retried', { itemId: verdict.item.uri, code: verdict.error.code, receiveCount: msg.receiveCount });
+        runLog.warn('retryable failure; the job will be retried', {
+          itemId: verdict.item.uri,
+          code: verdict.error.code,
+          receiveCount: msg.receiveCount,
+        });
         await options.queue.extendVisibility(msg.receipt, Math.min(2 ** msg.receiveCount, 30));
         return;
       }
@@ -208,7 +231,11 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
 
   const worker = async (): Promise<void> => {
     while (!aborted()) {
-      const messages = await options.queue.receive({ max: 1, visibilityTimeoutSec: visibility, waitTimeSec: 0 });
+      const messages = await options.queue.receive({
+        max: 1,
+        visibilityTimeoutSec: visibility,
+        waitTimeSec: 0,
+      });
       const msg = messages[0];
       if (!msg) {
         const depth = await options.queue.depth();
@@ -238,7 +265,15 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
   }
   progress();
   runLog.info(complete ? 'scan complete' : 'scan stopped', { processed, deadLettered, listed: run.listed });
-  return { runId: run.runId, resumed, complete, listed: run.listed, processed, deadLettered, elapsedMs: Date.now() - started };
+  return {
+    runId: run.runId,
+    resumed,
+    complete,
+    listed: run.listed,
+    processed,
+    deadLettered,
+    elapsedMs: Date.now() - started,
+  };
 }
 
 /** Jobs that kept failing (a worker crashed on them every time) still get a verdict, so count in = count out. */
@@ -255,12 +290,19 @@ async function settleDeadLetters(options: BatchScanOptions, run: ScanRunState, l
         const uri = source.store.uriFor(msg.body.key);
         const existing = await options.verdicts.get(uri, options.engine.policy.version);
         if (!existing || existing.runId !== run.runId) {
-          const err = new DeadLetteredError(`the item failed ${options.maxReceives} times without a verdict and was dead-lettered`);
+          const err = new DeadLetteredError(
+            `the item failed ${options.maxReceives} times without a verdict and was dead-lettered`,
+          );
           await options.verdicts.put(
             errorVerdict(
               { uri, sha256: '', media: 'unknown', format: 'unknown', bytes: msg.body.size },
               toErrorInfo(err),
-              { policy: options.engine.policy, runId: run.runId, createdAt: new Date(), tier: options.engine.tier },
+              {
+                policy: options.engine.policy,
+                runId: run.runId,
+                createdAt: new Date(),
+                tier: options.engine.tier,
+              },
             ),
           );
           count++;

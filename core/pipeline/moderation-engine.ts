@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Detector, TextContent, Tier } from '../detectors/detector';
-import { runDetectors } from '../detectors/run-detectors';
+import { ensureInit, runDetectors } from '../detectors/run-detectors';
 import {
   EmptyItemError,
   ItemTooLargeError,
@@ -97,32 +97,52 @@ export class ModerationEngine {
 
   /** Loads every detector's models up front, so the first item does not pay for it. Failures surface per item. */
   async warmUp(): Promise<void> {
-    await Promise.allSettled(this.detectors.map((d) => d.init?.()));
+    await Promise.allSettled(this.detectors.map((d) => ensureInit(d)));
   }
 
   /** Moderates one item. Always resolves to exactly one verdict. */
   async moderate(source: ItemSource, ctx: ModerateContext = {}): Promise<Verdict> {
     const started = performance.now();
     const log = this.logger.child({ itemId: source.uri, ...(ctx.runId ? { runId: ctx.runId } : {}) });
-    let item: VerdictItem = { uri: source.uri, sha256: '', media: 'unknown', format: 'unknown', bytes: source.size };
+    let item: VerdictItem = {
+      uri: source.uri,
+      sha256: '',
+      media: 'unknown',
+      format: 'unknown',
+      bytes: source.size,
+    };
     const vctx = { policy: this.policy, runId: ctx.runId, createdAt: this.now() };
     try {
       const { limits } = this.policy;
       if (source.size > limits.maxItemBytes) {
-        throw new ItemTooLargeError(`item is ${source.size} bytes; the policy limit is ${limits.maxItemBytes}`);
+        throw new ItemTooLargeError(
+          `item is ${source.size} bytes; the policy limit is ${limits.maxItemBytes}`,
+        );
       }
       const read = await readItem(await source.open(), limits.maxTextBytes);
       const media = sniffMedia(read.head);
-      item = { uri: source.uri, sha256: read.sha256, media: media.kind, format: media.format, bytes: read.bytes };
+      item = {
+        uri: source.uri,
+        sha256: read.sha256,
+        media: media.kind,
+        format: media.format,
+        bytes: read.bytes,
+      };
       if (read.bytes === 0) throw new EmptyItemError('the item has no bytes');
       if (read.bytes > limits.maxItemBytes) {
-        throw new ItemTooLargeError(`item is ${read.bytes} bytes; the policy limit is ${limits.maxItemBytes}`);
+        throw new ItemTooLargeError(
+          `item is ${read.bytes} bytes; the policy limit is ${limits.maxItemBytes}`,
+        );
       }
       if (media.kind === 'unknown') {
         throw new UnsupportedMediaError('the bytes match no supported text, image, audio or video format');
       }
 
-      const key: ContentKey = { sha256: read.sha256, policyVersion: this.policy.version, detectorsFingerprint: this.fingerprint };
+      const key: ContentKey = {
+        sha256: read.sha256,
+        policyVersion: this.policy.version,
+        detectorsFingerprint: this.fingerprint,
+      };
       const hit = await this.cache?.get(key);
       if (hit) {
         const verdict = buildVerdict(item, hit, vctx, true);
@@ -155,12 +175,16 @@ export class ModerationEngine {
     if (media.kind !== 'text') {
       // Image, audio and video detectors join the registry as they are built; until then say so plainly.
       if (applicable.length === 0) {
-        throw new NotImplementedError(`no ${media.kind} detectors in the ${this.tier} tier yet (${media.format})`);
+        throw new NotImplementedError(
+          `no ${media.kind} detectors in the ${this.tier} tier yet (${media.format})`,
+        );
       }
       throw new NotImplementedError(`${media.kind} input preparation is not built yet (${media.format})`);
     }
     if (content === undefined) {
-      throw new ItemTooLargeError(`text item is ${bytes} bytes; the policy limit is ${this.policy.limits.maxTextBytes}`);
+      throw new ItemTooLargeError(
+        `text item is ${bytes} bytes; the policy limit is ${this.policy.limits.maxTextBytes}`,
+      );
     }
     const decoded = decodeText(content, media.format);
     const input: TextContent = {
@@ -192,12 +216,18 @@ export class ModerationEngine {
         detectors: runs,
         actions: [],
         tier: this.tier,
-        error: { code: 'detectors-failed', message: 'every detector failed; see detectors[].reason', retryable: true },
+        error: {
+          code: 'detectors-failed',
+          message: 'every detector failed; see detectors[].reason',
+          retryable: true,
+        },
       };
     }
     const policy = evaluatePolicy(this.policy, signals);
     if (policy.unknownCategories.length > 0) {
-      log.warn('signals named categories the policy does not define', { categories: policy.unknownCategories });
+      log.warn('signals named categories the policy does not define', {
+        categories: policy.unknownCategories,
+      });
     }
     return {
       decision: policy.decision,

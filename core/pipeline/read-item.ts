@@ -38,5 +38,10 @@ export async function readItem(stream: Readable, keepLimit: number): Promise<Rea
       }
     }
   }
-  return { sha256: hash.digest('hex'), bytes, head, content: keeping ? Buffer.concat(chunks, kept) : undefined };
+  return {
+    sha256: hash.digest('hex'),
+    bytes,
+    head,
+    content: keeping ? Buffer.concat(chunks, kept) : undefined,
+  };
 }

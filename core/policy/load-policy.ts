@@ -28,7 +28,9 @@ export function loadPolicyFile(file: string): Policy {
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new PolicyError(`policy file ${file} is not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+    throw new PolicyError(`policy file ${file} is not valid YAML/JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   return parsePolicy(raw, `policy file ${file}`);
 }
@@ -41,7 +43,9 @@ export function defaultPolicyPath(): string {
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new PolicyError(`the bundled default policy (policies/default.yaml) was not found above ${resolve(__dirname)}`);
+  throw new PolicyError(
+    `the bundled default policy (policies/default.yaml) was not found above ${resolve(__dirname)}`,
+  );
 }
 
 /** Loads the policy at `file`, or the bundled default policy when no file is given. */

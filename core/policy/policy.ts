@@ -30,9 +30,17 @@ export const CategoryPolicySchema = z
 export const LimitsSchema = z
   .object({
     /** Text items above this size get a `too-large` error verdict instead of being scanned. */
-    maxTextBytes: z.number().int().positive().default(16 * 1024 * 1024),
+    maxTextBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(16 * 1024 * 1024),
     /** Any item above this size gets a `too-large` error verdict. */
-    maxItemBytes: z.number().int().positive().default(4 * 1024 * 1024 * 1024),
+    maxItemBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024 * 1024),
     /** Time budget per detector call. */
     detectorTimeoutMs: z.number().int().positive().default(30_000),
   })
@@ -45,7 +53,11 @@ export const PolicySchema = z
     version: z.string().min(1),
     description: z.string().optional(),
     categories: z.array(CategoryPolicySchema).min(1),
-    limits: LimitsSchema.default({ maxTextBytes: 16 * 1024 * 1024, maxItemBytes: 4 * 1024 * 1024 * 1024, detectorTimeoutMs: 30_000 }),
+    limits: LimitsSchema.default({
+      maxTextBytes: 16 * 1024 * 1024,
+      maxItemBytes: 4 * 1024 * 1024 * 1024,
+      detectorTimeoutMs: 30_000,
+    }),
     /** Detector ids not to run under this policy (they show as `skipped`). */
     disabledDetectors: z.array(z.string()).default([]),
   })
@@ -53,7 +65,12 @@ export const PolicySchema = z
   .superRefine((p, ctx) => {
     const seen = new Set<string>();
     p.categories.forEach((c, i) => {
-      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', message: `duplicate category "${c.id}"`, path: ['categories', i, 'id'] });
+      if (seen.has(c.id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate category "${c.id}"`,
+          path: ['categories', i, 'id'],
+        });
       seen.add(c.id);
     });
   });

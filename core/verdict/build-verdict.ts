@@ -10,7 +10,12 @@ export interface VerdictContext {
 }
 
 /** Assembles a verdict from an item and a (possibly cached) result. */
-export function buildVerdict(item: VerdictItem, result: CachedResult, ctx: VerdictContext, cached: boolean): Verdict {
+export function buildVerdict(
+  item: VerdictItem,
+  result: CachedResult,
+  ctx: VerdictContext,
+  cached: boolean,
+): Verdict {
   return {
     schema: VERDICT_SCHEMA_ID,
     item,

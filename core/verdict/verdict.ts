@@ -79,4 +79,7 @@ export type Segment = z.infer<typeof SegmentSchema>;
 export type VerdictItem = z.infer<typeof ItemSchema>;
 
 /** The part of a verdict that depends only on the bytes, policy and detectors: what the content cache keeps. */
-export type CachedResult = Pick<Verdict, 'decision' | 'categories' | 'segments' | 'signals' | 'detectors' | 'actions' | 'error' | 'tier'>;
+export type CachedResult = Pick<
+  Verdict,
+  'decision' | 'categories' | 'segments' | 'signals' | 'detectors' | 'actions' | 'error' | 'tier'
+>;

@@ -1,0 +1,109 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Verdict, VerdictSchema } from '../../core/verdict/verdict';
+import { parseJsonl, runCli } from '../helpers/run-cli';
+
+const EXAMPLES = join(__dirname, '../../examples');
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? filesUnder(join(dir, e.name)) : [join(dir, e.name)],
+  );
+}
+
+describe('winnow scan examples (the Quickstart job)', () => {
+  let work: string;
+  let verdicts: Verdict[];
+  let stdout: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'winnow-examples-'));
+    const res = await runCli(
+      ['scan', EXAMPLES, '--out', join(work, 'out'), '--state-dir', join(work, 'state')],
+      { cwd: work },
+    );
+    stdout = res.stdout;
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    verdicts = parseJsonl<Verdict>(readFileSync(join(work, 'out', 'verdicts.jsonl'), 'utf8'));
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('writes exactly one schema-valid verdict per example file', () => {
+    const files = filesUnder(EXAMPLES);
+    expect(verdicts).toHaveLength(files.length);
+    expect(new Set(verdicts.map((v) => v.item.uri))).toEqual(
+      new Set(files.map((f) => pathToFileURL(f).href)),
+    );
+    for (const v of verdicts) expect(VerdictSchema.safeParse(v).success).toBe(true);
+  });
+
+  it('flags every example text in its expected categories, and nothing else', () => {
+    const expected = JSON.parse(readFileSync(join(EXAMPLES, 'expected.json'), 'utf8')) as Record<
+      string,
+      { media: string; expect: string[] }
+    >;
+    const byPath = new Map(verdicts.map((v) => [relative(EXAMPLES, new URL(v.item.uri).pathname), v]));
+    for (const [path, want] of Object.entries(expected)) {
+      const v = byPath.get(path);
+      expect({ path, media: v?.item.media }).toEqual({ path, media: want.media });
+      if (want.media !== 'text') continue;
+      const flagged = (v?.categories ?? [])
+        .filter((c) => c.decision !== 'allow')
+        .map((c) => c.id)
+        .sort();
+      expect({ path, flagged }).toEqual({ path, flagged: [...want.expect].sort() });
+      expect({ path, decision: v?.decision }).toEqual({
+        path,
+        decision: want.expect.length ? expect.stringMatching(/review|block/) : 'allow',
+      });
+    }
+  });
+
+  it('gives media it cannot moderate yet an explicit error verdict, never an allow', () => {
+    for (const v of verdicts.filter((x) => x.item.media !== 'text')) {
+      expect(v).toMatchObject({ decision: 'error', error: { code: 'not-implemented' } });
+    }
+  });
+
+  it('prints a summary table with decisions and categories', () => {
+    expect(stdout).toMatch(/items in .* items\/s/);
+    expect(stdout).toMatch(/^block\s+\d+$/m);
+    expect(stdout).toMatch(/^pii\s+\d+\s+\d+$/m);
+    expect(stdout).toContain('verdicts.jsonl');
+    const summary = JSON.parse(readFileSync(join(work, 'out', 'summary.json'), 'utf8'));
+    expect(summary.items).toBe(verdicts.length);
+  });
+
+  it('reuses cached scores on a second run and still writes every verdict', async () => {
+    const res = await runCli(
+      ['scan', EXAMPLES, '--out', join(work, 'out2'), '--state-dir', join(work, 'state'), '--json'],
+      { cwd: work },
+    );
+    expect(res.code).toBe(0);
+    const summary = JSON.parse(res.stdout);
+    const again = parseJsonl<Verdict>(readFileSync(join(work, 'out2', 'verdicts.jsonl'), 'utf8'));
+    expect(again).toHaveLength(verdicts.length);
+    const textCount = verdicts.filter((v) => v.item.media === 'text').length;
+    expect(summary.cached).toBeGreaterThanOrEqual(textCount);
+    expect(statSync(join(work, 'out2', 'verdicts.jsonl')).size).toBeGreaterThan(0);
+  });
+
+  it('answers queries on the local verdict store', async () => {
+    const res = await runCli(['verdicts', '--decision', 'block', '--state-dir', join(work, 'state')], {
+      cwd: work,
+    });
+    expect(res.code).toBe(0);
+    const rows = parseJsonl<Verdict>(res.stdout);
+    expect(rows.length).toBe(verdicts.filter((v) => v.decision === 'block').length);
+    expect(rows.every((r) => r.decision === 'block')).toBe(true);
+    const pii = parseJsonl<Verdict>(
+      (await runCli(['verdicts', '--category', 'pii', '--state-dir', join(work, 'state')], { cwd: work }))
+        .stdout,
+    );
+    expect(pii.length).toBeGreaterThan(0);
+    expect(pii.every((r) => r.categories.some((c) => c.id === 'pii' && c.decision !== 'allow'))).toBe(true);
+  });
+});
