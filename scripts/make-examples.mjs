@@ -360,7 +360,7 @@ async function makeImages() {
   record(
     'images/scam-text.png',
     'image',
-    'scam-style text on image "CLAIM YOUR PRIZE NOW bit.ly/xyz" (future OCR spam)',
+    "scam-style text on image: a prize claim with a link shortener (future OCR spam)",
   );
 
   // 5. Small animated GIF: 3 frames of a ball moving, frame number drawn.
@@ -444,7 +444,7 @@ function makeAudio(encoders, voice, tmp) {
   record(
     'audio/threat.wav',
     'audio',
-    'flite speech, synthetic mild threat "I will hurt you" (future ASR + violence/harassment)',
+    "flite speech, a synthetic mild threat against the listener (future ASR + violence/harassment)",
   );
 
   const sine = (freq, seconds) => [
@@ -626,7 +626,7 @@ and \`expected.json\` are not samples: leave them out when scoring a scan of thi
 
 Samples are synthetic and meant to be safe to open: no real personal data, no explicit
 content; the "harmful" texts are short snippets written to exercise detectors. Links and
-phone numbers in them (such as \`bit.ly/xyz\` in \`images/scam-text.png\`) are illustrations;
+phone numbers in them are illustrations;
 do not visit or call them. Text names without an extension get \`.txt\`.
 
 ${table('Text', 'text')}

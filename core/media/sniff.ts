@@ -134,5 +134,5 @@ export function looksLikeText(b: Uint8Array): boolean {
       i++;
     }
   }
-  return control / n <= 0.05 && invalid / n <= 0.1;
+  return control / n <= 0.05 && invalid / n <= 0.3;
 }

@@ -77,7 +77,9 @@ describe('winnow scan on hostile and broken input', () => {
     mkdirSync(join(input, 'sub'));
     writeFileSync(join(input, 'sub', 'inner.txt'), 'inside a directory');
     expected.set('sub/inner.txt', (v) => expect(v.decision).toBe('allow'));
-    symlinkSync(input, join(input, 'sub', 'cycle')); // a directory cycle: must not loop or duplicate items
+    // A directory cycle must not loop or duplicate items; the looping link itself is reported, not followed.
+    symlinkSync(input, join(input, 'sub', 'cycle'));
+    expected.set('sub/cycle', errorCode('unreadable'));
     execFileSync('mkfifo', [join(input, 'a-fifo')]);
     expected.set('a-fifo', errorCode('unreadable'));
     file('no-permission.txt', 'secret', (v) => {
@@ -122,6 +124,7 @@ describe('winnow scan on hostile and broken input', () => {
     'loop-a',
     'loop-b',
     'sub/inner.txt',
+    'sub/cycle',
     'a-fifo',
     'no-permission.txt',
   ])('%s gets the right verdict', (name) => {

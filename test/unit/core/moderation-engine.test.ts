@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { Detector, TextContent } from '../../../core/detectors/detector';
+import type { Detector, DetectorContext, TextContent } from '../../../core/detectors/detector';
 import { ModerationEngine } from '../../../core/pipeline/moderation-engine';
 import type { ContentCache } from '../../../core/ports/content-cache';
 import { contentKeyString } from '../../../core/ports/content-cache';
@@ -11,7 +11,7 @@ function detector(
   impl: (t: TextContent) => ReturnType<Detector['detect']>,
   extra: Partial<Detector> = {},
 ): Detector {
-  return { id, version: '1', media: ['text'], tiers: ['fast'], detect: (input) => impl(input), ...extra };
+  return { id, version: '1', media: ['text'], tiers: ['fast'], detect: (input, ctx) => impl(input, ctx), ...extra };
 }
 
 const hateWord = detector('hate-word', (t) => {
@@ -90,7 +90,14 @@ describe('ModerationEngine', () => {
   });
 
   it('times out a slow detector', async () => {
-    const slow = detector('slow', () => new Promise((r) => setTimeout(() => r([]), 5_000)));
+    const slow = detector(
+      'slow',
+      (_t, ctx) =>
+        new Promise((r) => {
+          const timer = setTimeout(() => r([]), 5_000);
+          ctx.signal.addEventListener('abort', () => clearTimeout(timer));
+        }),
+    );
     const policy = testPolicy({ limits: { detectorTimeoutMs: 50 } });
     const engine = new ModerationEngine({ policy, tier: 'fast', detectors: [slow, hateWord] });
     const v = await engine.moderate(source('fine'));
