@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-'use strict';
+
 // Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm ci` through `prepare`).
 let main;
 try {

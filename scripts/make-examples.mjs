@@ -360,7 +360,7 @@ async function makeImages() {
   record(
     'images/scam-text.png',
     'image',
-    "scam-style text on image: a prize claim with a link shortener (future OCR spam)",
+    'scam-style text on image: a prize claim with a link shortener (future OCR spam)',
   );
 
   // 5. Small animated GIF: 3 frames of a ball moving, frame number drawn.
@@ -444,7 +444,7 @@ function makeAudio(encoders, voice, tmp) {
   record(
     'audio/threat.wav',
     'audio',
-    "flite speech, a synthetic mild threat against the listener (future ASR + violence/harassment)",
+    'flite speech, a synthetic mild threat against the listener (future ASR + violence/harassment)',
   );
 
   const sine = (freq, seconds) => [

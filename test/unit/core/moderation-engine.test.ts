@@ -8,10 +8,17 @@ import { testPolicy } from '../../helpers/test-policy';
 
 function detector(
   id: string,
-  impl: (t: TextContent) => ReturnType<Detector['detect']>,
+  impl: (t: TextContent, ctx: DetectorContext) => ReturnType<Detector['detect']>,
   extra: Partial<Detector> = {},
 ): Detector {
-  return { id, version: '1', media: ['text'], tiers: ['fast'], detect: (input, ctx) => impl(input, ctx), ...extra };
+  return {
+    id,
+    version: '1',
+    media: ['text'],
+    tiers: ['fast'],
+    detect: (input, ctx) => impl(input, ctx),
+    ...extra,
+  };
 }
 
 const hateWord = detector('hate-word', (t) => {
@@ -93,7 +100,7 @@ describe('ModerationEngine', () => {
     const slow = detector(
       'slow',
       (_t, ctx) =>
-        new Promise((r) => {
+        new Promise<[]>((r) => {
           const timer = setTimeout(() => r([]), 5_000);
           ctx.signal.addEventListener('abort', () => clearTimeout(timer));
         }),
