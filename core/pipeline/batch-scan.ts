@@ -70,6 +70,8 @@ export interface BatchScanOptions {
   readonly signal?: AbortSignal;
   /** Listing page size. */
   readonly pageSize?: number;
+  /** Jobs a worker takes per receive (1..10). */
+  readonly receiveBatch?: number;
 }
 
 /** The result of a finished (or stopped) scan. */
@@ -197,58 +199,67 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
       await options.queue.delete(msg.receipt);
       return;
     }
-    const heartbeat = setInterval(
-      () => {
-        options.queue.extendVisibility(msg.receipt, visibility).catch((err: unknown) => {
-          runLog.warn('visibility heartbeat failed', { error: err });
-        });
-      },
-      (visibility * 1000) / 3,
+    const verdict = await options.engine.moderate(
+      { uri: source.store.uriFor(job.key), size: job.size, open: () => source.store.get(job.key) },
+      { runId: run.runId, signal: options.signal },
     );
-    try {
-      const verdict = await options.engine.moderate(
-        { uri: source.store.uriFor(job.key), size: job.size, open: () => source.store.get(job.key) },
-        { runId: run.runId, signal: options.signal },
-      );
-      if (verdict.error?.retryable && msg.receiveCount < options.maxReceives) {
-        runLog.warn('retryable failure; the job will be retried', {
-          itemId: verdict.item.uri,
-          code: verdict.error.code,
-          receiveCount: msg.receiveCount,
-        });
-        await options.queue.extendVisibility(msg.receipt, Math.min(2 ** msg.receiveCount, 30));
-        return;
-      }
-      await options.verdicts.put(verdict);
-      await options.queue.delete(msg.receipt);
-      processed++;
-      decisions[verdict.decision]++;
-      progress();
-    } finally {
-      clearInterval(heartbeat);
+    if (verdict.error?.retryable && msg.receiveCount < options.maxReceives) {
+      runLog.warn('retryable failure; the job will be retried', {
+        itemId: verdict.item.uri,
+        code: verdict.error.code,
+        receiveCount: msg.receiveCount,
+      });
+      await options.queue.extendVisibility(msg.receipt, Math.min(2 ** msg.receiveCount, 30));
+      return;
     }
+    await options.verdicts.put(verdict);
+    await options.queue.delete(msg.receipt);
+    processed++;
+    decisions[verdict.decision]++;
+    progress();
   };
 
+  // Each worker takes a few jobs per receive to spend fewer queue round trips; one heartbeat keeps every job of
+  // the batch hidden until it is finished.
   const worker = async (): Promise<void> => {
     while (!aborted()) {
       const messages = await options.queue.receive({
-        max: 1,
+        max: options.receiveBatch ?? 5,
         visibilityTimeoutSec: visibility,
         waitTimeSec: 0,
       });
-      const msg = messages[0];
-      if (!msg) {
+      if (messages.length === 0) {
         const depth = await options.queue.depth();
         if (listingDone && depth.visible === 0 && depth.inFlight === 0) return;
         await sleep(listingDone ? 200 : 20);
         continue;
       }
+      const pending = new Set(messages.map((m) => m.receipt));
+      const heartbeat = setInterval(
+        () => {
+          for (const receipt of pending) {
+            options.queue.extendVisibility(receipt, visibility).catch((err: unknown) => {
+              runLog.warn('visibility heartbeat failed', { error: err });
+            });
+          }
+        },
+        (visibility * 1000) / 3,
+      );
       try {
-        await handle(msg);
-      } catch (err) {
-        // A store failure: leave the job to reappear after its visibility timeout.
-        runLog.error('job failed; it will be retried', { itemKey: msg.id, error: toErrorInfo(err) });
-        await sleep(100);
+        for (const msg of messages) {
+          if (aborted()) break;
+          try {
+            await handle(msg);
+          } catch (err) {
+            // A store failure: leave the job to reappear after its visibility timeout.
+            runLog.error('job failed; it will be retried', { jobId: msg.id, error: toErrorInfo(err) });
+            await sleep(100);
+          } finally {
+            pending.delete(msg.receipt);
+          }
+        }
+      } finally {
+        clearInterval(heartbeat);
       }
     }
   };

@@ -4,17 +4,7 @@ import {
   englishProfanityDataset,
 } from '../../../core/detectors/text/english-profanity-matcher';
 import { normalizeText } from '../../../core/text/normalize';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng';
 
 // Fragments of dataset words and whitelisted phrases, leetspeak, confusables, separators and other scripts,
 // so that random texts hit patterns, whitelists, boundaries and duplicates often.

@@ -1,16 +1,7 @@
 import { normalizeText } from '../../../core/text/normalize';
+import { prng } from '../../helpers/prng';
 
 /** Small seeded PRNG (mulberry32), so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Characters chosen to exercise every step: ASCII, leet, separators, invisibles, marks, homoglyphs, NFKC
 // expansions, case changes that grow (İ), astral letters, emoji and lone surrogates.

@@ -1,24 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTextDetectors } from '../../../core/detectors/text';
+import { loadPolicy } from '../../../core/policy/load-policy';
 import { normalizeText } from '../../../core/text/normalize';
 import { bestScores, run, testContext } from './text-test-helpers';
 
-/** Default policy thresholds (policies/default.yaml). */
-const THRESHOLDS: Record<string, { review: number; block: number }> = {
-  sexual: { review: 0.5, block: 0.85 },
-  hate: { review: 0.5, block: 0.85 },
-  harassment: { review: 0.5, block: 0.85 },
-  violence: { review: 0.5, block: 0.85 },
-  'self-harm': { review: 0.4, block: 0.8 },
-  profanity: { review: 0.5, block: 0.95 },
-  spam: { review: 0.5, block: 0.85 },
-  pii: { review: 0.5, block: 0.9 },
-  'hash-match': { review: 0.5, block: 0.9 },
-};
+/** Review thresholds of the bundled default policy (policies/default.yaml). */
+const REVIEW_AT = new Map(loadPolicy().categories.map((c) => [c.id, c.thresholds.review]));
 
 function reviewAt(category: string): number {
-  return THRESHOLDS[category]?.review ?? 0.5;
+  return REVIEW_AT.get(category) ?? 0.5;
 }
 
 interface SampleText {
