@@ -42,41 +42,36 @@ function ref(d: Detector): Pick<DetectorRun, 'id' | 'version' | 'model'> {
   return d.model ? { id: d.id, version: d.version, model: { ...d.model } } : { id: d.id, version: d.version };
 }
 
+/** What the detectors of one input share: they start together, so one deadline serves them all. */
+interface Deadline {
+  readonly signal: AbortSignal;
+  /** Rejects with a DetectorTimeoutError when the time budget is spent (or the outer signal aborts). */
+  readonly expired: Promise<never>;
+}
+
 async function runOne(
   detector: Detector,
   input: DetectorInput,
+  deadline: Deadline,
   options: RunDetectorsOptions,
 ): Promise<{ run: DetectorRun; signals: readonly Signal[] }> {
   const started = performance.now();
   let durationMs = 0;
-  const controller = new AbortController();
-  const onOuterAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new DetectorTimeoutError(`detector ${detector.id} exceeded ${options.timeoutMs} ms`);
-      controller.abort(err);
-      reject(err);
-    }, options.timeoutMs);
-  });
+  const logger = options.logger.child({ detector: detector.id });
   try {
     const work = (async () => {
       await ensureInit(detector);
       // Detectors share one thread, so wall time across the concurrent batch would charge each one for the others'
       // work: time the synchronous call itself, and the whole wait only for detectors that return a promise.
       const callStarted = performance.now();
-      const out = detector.detect(input, {
-        signal: controller.signal,
-        logger: options.logger.child({ detector: detector.id }),
-      });
+      const out = detector.detect(input, { signal: deadline.signal, logger });
       durationMs = performance.now() - callStarted;
       if (!isPromise(out)) return out;
       const result = await out;
       durationMs = performance.now() - callStarted;
       return result;
     })();
-    const signals = await Promise.race([work, timeout]);
+    const signals = await Promise.race([work, deadline.expired]);
     for (const s of signals) {
       if (s.detector !== detector.id)
         throw new Error(`detector ${detector.id} emitted a signal labelled ${s.detector}`);
@@ -85,15 +80,14 @@ async function runOne(
     return { run: { ...ref(detector), status: 'ok', durationMs }, signals };
   } catch (err) {
     const info = toErrorInfo(err);
-    options.logger.warn('detector failed', { detector: detector.id, code: info.code, error: info.message });
+    const message =
+      err instanceof DetectorTimeoutError ? `detector ${detector.id} ${info.message}` : info.message;
+    logger.warn('detector failed', { code: info.code, error: message });
     durationMs = round(durationMs || performance.now() - started);
     return {
-      run: { ...ref(detector), status: 'failed', durationMs, reason: `${info.code}: ${info.message}` },
+      run: { ...ref(detector), status: 'failed', durationMs, reason: `${info.code}: ${message}` },
       signals: [],
     };
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 
@@ -115,6 +109,44 @@ export async function runDetectors(
   input: DetectorInput,
   options: RunDetectorsOptions,
 ): Promise<DetectorsOutcome> {
+  // One controller and one timer per input rather than per detector: all start at once, so a single deadline is
+  // each detector's own budget, and it costs a fraction of the per-call setup.
+  const controller = new AbortController();
+  let rejectExpired: (err: Error) => void = () => {};
+  const expired = new Promise<never>((_, reject) => {
+    rejectExpired = reject;
+  });
+  expired.catch(() => {});
+  const expire = (err: Error) => {
+    controller.abort(err);
+    rejectExpired(err);
+  };
+  const onOuterAbort = () => expire(toError(options.signal?.reason));
+  if (options.signal?.aborted) onOuterAbort();
+  else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const timer = setTimeout(
+    () => expire(new DetectorTimeoutError(`exceeded ${options.timeoutMs} ms`)),
+    options.timeoutMs,
+  );
+  const deadline: Deadline = { signal: controller.signal, expired };
+  try {
+    return await runAll(detectors, input, deadline, options);
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason ?? 'aborted'));
+}
+
+async function runAll(
+  detectors: readonly Detector[],
+  input: DetectorInput,
+  deadline: Deadline,
+  options: RunDetectorsOptions,
+): Promise<DetectorsOutcome> {
   const results = await Promise.all(
     detectors.map((d) =>
       options.disabled?.has(d.id)
@@ -122,7 +154,7 @@ export async function runDetectors(
             run: { ...ref(d), status: 'skipped' as const, reason: 'disabled by policy' },
             signals: [],
           })
-        : runOne(d, input, options),
+        : runOne(d, input, deadline, options),
     ),
   );
   return { signals: results.flatMap((r) => [...r.signals]), runs: results.map((r) => r.run) };

@@ -14,6 +14,8 @@ export interface Logger {
   error(msg: string, fields?: LogFields): void;
   /** A logger whose every line also carries `fields`. */
   child(fields: LogFields): Logger;
+  /** Whether lines at `level` are written; lets hot paths skip building fields nobody reads. */
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /** Where log lines go. */
@@ -34,13 +36,16 @@ export function createLogger(
     sink(JSON.stringify({ time: now().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
   };
 
-  return {
+  const logger: Logger = {
     debug: (msg, fields) => write('debug', msg, fields),
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger({ level, sink, now, base: { ...base, ...fields } }),
+    // Below every threshold a child would write nothing either, so the same object serves.
+    child: (fields) => (level === 'silent' ? logger : createLogger({ level, sink, now, base: { ...base, ...fields } })),
+    enabled: (lvl) => LEVEL_RANK[lvl] >= threshold,
   };
+  return logger;
 }
 
 /** A logger that drops everything; for tests and library use. */

@@ -241,6 +241,7 @@ export class ModerationEngine {
   }
 
   private logDone(log: Logger, verdict: Verdict, started: number): void {
+    if (!log.enabled('info')) return;
     log.info('item moderated', {
       decision: verdict.decision,
       media: verdict.item.media,
