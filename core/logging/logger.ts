@@ -42,7 +42,8 @@ export function createLogger(
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
     // Below every threshold a child would write nothing either, so the same object serves.
-    child: (fields) => (level === 'silent' ? logger : createLogger({ level, sink, now, base: { ...base, ...fields } })),
+    child: (fields) =>
+      level === 'silent' ? logger : createLogger({ level, sink, now, base: { ...base, ...fields } }),
     enabled: (lvl) => LEVEL_RANK[lvl] >= threshold,
   };
   return logger;
