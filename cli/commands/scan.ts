@@ -1,24 +1,18 @@
-import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FsObjectStore, openStateDir } from '../../adapters/local';
+import { openStateDir } from '../../adapters/local';
 import { createDefaultDetectors } from '../../core/detectors/registry';
 import type { Logger } from '../../core/logging/logger';
-import {
-  runBatchScan,
-  type ScanJob,
-  type ScanSource,
-  scanQueueName,
-  scanRunKey,
-} from '../../core/pipeline/batch-scan';
+import { runBatchScan, type ScanJob, scanQueueName, scanRunKey } from '../../core/pipeline/batch-scan';
 import { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
+import { iterateVerdicts } from '../../core/verdict/iterate-verdicts';
 import type { CliConfig } from '../cli-config';
 import { ProgressBar } from '../progress';
-import { formatSummary, SummaryBuilder } from '../run-summary';
+import { resolveSources } from '../resolve-sources';
+import { formatSummary } from '../summary-table';
 import { EXIT, UsageError } from '../usage-error';
+import { writeRunOutput } from '../write-run-output';
 
 export const SCAN_USAGE = `Usage: winnow scan <path...> [options]
 
@@ -114,82 +108,19 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
       return EXIT.interrupted;
     }
 
-    const summary = new SummaryBuilder(result.runId);
-    const outFile = resolve(outDir, 'verdicts.jsonl');
-    await mkdir(outDir, { recursive: true });
-    let failOnMet = false;
-    const tmp = `${outFile}.${process.pid}.tmp`;
-    const out = createWriteStream(tmp);
-    let cursor: string | undefined;
-    do {
-      const page = await state.verdicts.query({ runId: result.runId }, { cursor, limit: 500 });
-      for (const v of page.verdicts) {
-        summary.add(v);
-        if (failOn && (v.decision === 'block' || (failOn === 'review' && v.decision === 'review')))
-          failOnMet = true;
-        if (!out.write(`${JSON.stringify(v)}\n`))
-          await new Promise<void>((r) => out.once('drain', () => r()));
-      }
-      cursor = page.cursor;
-    } while (cursor);
-    await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
-    await rename(tmp, outFile);
-
-    const s = summary.finish(result.elapsedMs, result.processed);
-    await writeFile(
-      resolve(outDir, 'summary.json'),
-      `${JSON.stringify({ ...s, resumed: result.resumed, deadLettered: result.deadLettered }, null, 2)}\n`,
+    const output = await writeRunOutput(
+      resolve(values.out),
+      iterateVerdicts(state.verdicts, { runId: result.runId }),
+      result,
+      failOn,
     );
-    if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
-    else if (!values.quiet) process.stdout.write(`${formatSummary(s, outFile)}\n`);
-    return failOnMet ? EXIT.failOn : EXIT.ok;
+    if (values.json) process.stdout.write(`${JSON.stringify(output.summary)}\n`);
+    else if (!values.quiet) process.stdout.write(`${formatSummary(output.summary, output.verdictsFile)}\n`);
+    return output.failOnMet ? EXIT.failOn : EXIT.ok;
   } finally {
     bar.finish();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     state.close();
-  }
-}
-
-/**
- * Turns command-line paths into scan sources: a directory is listed; anything else is one item. Winnow's own state
- * and output folders are left out when they sit inside a scanned directory, so a scan never moderates itself.
- */
-async function resolveSources(paths: readonly string[], ownDirs: readonly string[]): Promise<ScanSource[]> {
-  const sources: ScanSource[] = [];
-  const seen = new Set<string>();
-  for (const p of paths) {
-    const abs = resolve(p);
-    let isDir = false;
-    try {
-      const st = await lstat(abs);
-      isDir = st.isDirectory() || (st.isSymbolicLink() && (await isDirectoryTarget(abs)));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new UsageError(`no such file or directory: ${p}`);
-      throw new UsageError(`cannot access ${p}: ${(err as Error).message}`);
-    }
-    const id = pathToFileURL(abs).href;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    const excludePrefixes = ownDirs
-      .map((d) => relative(abs, d))
-      .filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r))
-      .map((r) => `${r.split(sep).join('/')}/`);
-    sources.push(
-      isDir
-        ? { id, store: new FsObjectStore(abs), excludePrefixes }
-        : { id, store: new FsObjectStore(dirname(abs)), keys: [basename(abs)] },
-    );
-  }
-  return sources;
-}
-
-async function isDirectoryTarget(abs: string): Promise<boolean> {
-  try {
-    const { stat } = await import('node:fs/promises');
-    return (await stat(abs)).isDirectory();
-  } catch {
-    return false;
   }
 }

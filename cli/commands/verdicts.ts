@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openStateDir } from '../../adapters/local';
 import type { VerdictQuery } from '../../core/ports/verdict-store';
+import { iterateVerdicts } from '../../core/verdict/iterate-verdicts';
 import { DecisionSchema } from '../../core/verdict/verdict';
 import type { CliConfig } from '../cli-config';
 import { EXIT, UsageError } from '../usage-error';
@@ -52,15 +53,11 @@ export async function verdictsCommand(argv: string[], config: CliConfig): Promis
   const state = await openStateDir(values['state-dir'] ?? config.stateDir, { exclusive: false });
   try {
     let printed = 0;
-    let cursor: string | undefined;
-    do {
-      const page = await state.verdicts.query(filter, { cursor, limit: Math.min(500, limit - printed) });
-      for (const v of page.verdicts) {
-        process.stdout.write(`${JSON.stringify(v)}\n`);
-        printed++;
-      }
-      cursor = page.cursor;
-    } while (cursor && printed < limit);
+    for await (const v of iterateVerdicts(state.verdicts, filter)) {
+      if (printed >= limit) break;
+      process.stdout.write(`${JSON.stringify(v)}\n`);
+      printed++;
+    }
     return EXIT.ok;
   } finally {
     state.close();
