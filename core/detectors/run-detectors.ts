@@ -82,7 +82,9 @@ async function runOne(
     const info = toErrorInfo(err);
     const message =
       err instanceof DetectorTimeoutError ? `detector ${detector.id} ${info.message}` : info.message;
-    logger.warn('detector failed', { code: info.code, error: message });
+    // When the whole run is stopping, an aborted detector is expected, not a fault worth a warning.
+    if (options.signal?.aborted) logger.debug('detector stopped', { code: info.code });
+    else logger.warn('detector failed', { code: info.code, error: message });
     durationMs = round(durationMs || performance.now() - started);
     return {
       run: { ...ref(detector), status: 'failed', durationMs, reason: `${info.code}: ${message}` },

@@ -203,6 +203,8 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
       { uri: source.store.uriFor(job.key), size: job.size, open: () => source.store.get(job.key) },
       { runId: run.runId, signal: options.signal },
     );
+    // Stopping: leave the job in flight, unwritten; the next run releases it and scores the item properly.
+    if (aborted()) return;
     if (verdict.error?.retryable && msg.receiveCount < options.maxReceives) {
       runLog.warn('retryable failure; the job will be retried', {
         itemId: verdict.item.uri,

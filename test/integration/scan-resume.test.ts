@@ -85,4 +85,30 @@ describe('a killed scan resumes and loses nothing', () => {
     expect(summary.items).toBe(ITEMS);
     expect(summary.processed).toBeLessThanOrEqual(ITEMS - atKill + 10);
   }, 180_000);
+
+  it('stops cleanly on SIGINT with exit 130 and a resume hint, and the re-run completes', async () => {
+    const state = join(work, 'state-int');
+    const out = join(work, 'out-int');
+    const args = [WINNOW_BIN, 'scan', join(work, 'in'), '--out', out, '--state-dir', state, '--quiet'];
+    const child = spawn(process.execPath, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const code = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && countVerdicts(join(state, 'state.sqlite')) < 100) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGINT');
+    expect(await code).toBe(130);
+    expect(stderr).toContain('run the same command again to resume');
+    expect(stderr).not.toContain('detector failed');
+
+    const res = await runCli(args.slice(1), { cwd: work });
+    expect(res.code).toBe(0);
+    const verdicts = parseJsonl<Verdict>(readFileSync(join(out, 'verdicts.jsonl'), 'utf8'));
+    expect(new Set(verdicts.map((v) => v.item.uri)).size).toBe(ITEMS);
+    expect(verdicts).toHaveLength(ITEMS);
+  }, 180_000);
 });
