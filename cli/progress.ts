@@ -1,34 +1,39 @@
 import type { ScanProgress } from '../core/pipeline/batch-scan';
 
-/** A one-line progress bar on a terminal; silent elsewhere, so logs and pipes stay clean. */
+/** How often a progress line is printed when stderr is not a terminal (logs, CI, cron). */
+const PLAIN_INTERVAL_MS = 10_000;
+
+/**
+ * Progress on stderr: a one-line bar redrawn on a terminal; elsewhere (a log file, CI, cron) a plain line every
+ * ten seconds, so long runs show life without flooding logs.
+ */
 export class ProgressBar {
   private last = 0;
   private drawn = false;
+  private readonly tty: boolean;
 
-  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {}
-
-  /** True when drawing makes sense (a terminal). */
-  get enabled(): boolean {
-    return this.out.isTTY === true;
+  constructor(private readonly out: NodeJS.WriteStream = process.stderr) {
+    this.tty = out.isTTY === true;
+    if (!this.tty) this.last = Date.now();
   }
 
-  update(p: ScanProgress, force = false): void {
-    if (!this.enabled) return;
+  update(p: ScanProgress): void {
     const now = Date.now();
-    if (!force && now - this.last < 100) return;
+    if (now - this.last < (this.tty ? 100 : PLAIN_INTERVAL_MS)) return;
     this.last = now;
-    const width = 28;
     const total = Math.max(p.listed, p.done);
-    const ratio = total > 0 ? p.done / total : 0;
-    const filled = p.listingDone ? Math.round(ratio * width) : Math.min(width, Math.round(ratio * width));
-    const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
     const rate = p.elapsedMs > 0 ? (p.done / p.elapsedMs) * 1000 : 0;
     const totalText = p.listingDone ? `${total}` : `${total}+ (listing)`;
-    const eta = p.listingDone && rate > 0 ? ` eta ${formatSeconds((total - p.done) / rate)}` : '';
+    const eta = p.listingDone && rate > 0 ? ` · eta ${formatSeconds((total - p.done) / rate)}` : '';
     const flagged = p.decisions.review + p.decisions.block;
-    this.out.write(
-      `\r\x1b[K${bar} ${p.done}/${totalText} · ${rate.toFixed(1)} items/s · flagged ${flagged} · errors ${p.decisions.error}${eta}`,
-    );
+    const status = `${p.done}/${totalText} · ${rate.toFixed(1)} items/s · flagged ${flagged} · errors ${p.decisions.error}${eta}`;
+    if (!this.tty) {
+      this.out.write(`winnow: ${status}\n`);
+      return;
+    }
+    const width = 28;
+    const filled = Math.min(width, Math.round((total > 0 ? p.done / total : 0) * width));
+    this.out.write(`\r\x1b[K${'█'.repeat(filled)}${'░'.repeat(width - filled)} ${status}`);
     this.drawn = true;
   }
 
