@@ -22,7 +22,8 @@ describe('ProgressBar', () => {
     const { writes, stream } = fakeStream(true);
     const bar = new ProgressBar(stream);
     bar.update(progress(50, 1000));
-    expect(writes[0]).toMatch(/^\r\x1b\[K█+░+ 50\/100 · 50\.0 items\/s · flagged 3 · errors 0 · eta 1s$/);
+    expect(writes[0]?.startsWith('\r\x1b[K')).toBe(true);
+    expect(writes[0]?.slice(4)).toMatch(/^█+░+ 50\/100 · 50\.0 items\/s · flagged 3 · errors 0 · eta 1s$/);
     bar.finish();
     expect(writes.at(-1)).toBe('\r\x1b[K');
   });
