@@ -77,6 +77,11 @@ export class DetectorTimeoutError extends RetryableError {
   readonly code = 'detector-timeout';
 }
 
+/** A detector could not run for this item for a known, benign reason (e.g. its engine is not installed). */
+export class DetectorSkippedError extends PermanentError {
+  readonly code = 'detector-skipped';
+}
+
 /** A store (object, verdict, cache) failed in a way that may pass. */
 export class TransientStoreError extends RetryableError {
   readonly code = 'transient-store';

@@ -438,13 +438,14 @@ function speak(text, outPath, voice, tmp, what) {
 function makeAudio(encoders, voice, tmp) {
   mkdirSync(join(OUT, 'audio'), { recursive: true });
   speak('Thanks for joining the call today. See you soon.', 'audio/speech.wav', voice, tmp, 'speech');
-  record('audio/speech.wav', 'audio', 'flite speech, benign sentence (future ASR)');
+  record('audio/speech.wav', 'audio', 'flite speech, benign sentence (speech detector: allowed)');
 
   speak('If you come back here again, I will hurt you.', 'audio/threat.wav', voice, tmp, 'threat');
   record(
     'audio/threat.wav',
     'audio',
-    'flite speech, a synthetic mild threat against the listener (future ASR + violence/harassment)',
+    'flite speech, a synthetic mild threat against the listener (speech detector: violence, with a segment time)',
+    ['violence'],
   );
 
   const sine = (freq, seconds) => [
@@ -620,8 +621,9 @@ ffmpeg, flite, sharp/libvips or fonts may produce different bytes.
 
 \`expected.json\` maps each sample's path (relative to this folder) to its media kind and
 the categories of the default taxonomy (see \`docs/taxonomy.md\`) a correct scan should flag.
-An empty list means "should be allowed"; media samples are all \`[]\` for now (no image, audio
-or video classifiers yet), although some are meant for future OCR/ASR checks. This README
+An empty list means "should be allowed". Image and video samples are all \`[]\` for now (no image
+or video classifiers yet; some are meant for future OCR checks); the audio samples are checked by the
+speech detector, which needs pocketsphinx. This README
 and \`expected.json\` are not samples: leave them out when scoring a scan of this folder.
 
 Samples are synthetic and meant to be safe to open: no real personal data, no explicit

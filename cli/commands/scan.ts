@@ -76,6 +76,8 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
     const engine = new ModerationEngine({
       policy,
       tier: 'fast',
+      // Locally one process plays both tiers: audio and video take the heavy tier's detectors.
+      tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
       detectors: createDefaultDetectors(),
       cache: state.cache,
       logger,

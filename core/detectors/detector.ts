@@ -17,8 +17,16 @@ export interface TextContent {
   readonly invalidEncoding: boolean;
 }
 
-/** What a detector receives. More kinds (image, audio, video) join this union as they are built. */
-export type DetectorInput = TextContent;
+/** Decoded audio handed to audio detectors: 16 kHz mono float32 PCM. */
+export interface AudioContent {
+  readonly kind: 'audio';
+  readonly pcm: Float32Array;
+  readonly sampleRate: number;
+  readonly durationSec: number;
+}
+
+/** What a detector receives. More kinds (image, video) join this union as they are built. */
+export type DetectorInput = TextContent | AudioContent;
 
 /** Per-call context for a detector. */
 export interface DetectorContext {

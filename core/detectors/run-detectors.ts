@@ -1,4 +1,4 @@
-import { DetectorTimeoutError, toErrorInfo } from '../errors';
+import { DetectorSkippedError, DetectorTimeoutError, toErrorInfo } from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Signal } from '../signals';
 import type { DetectorRun } from '../verdict/verdict';
@@ -79,6 +79,9 @@ async function runOne(
     durationMs = round(durationMs);
     return { run: { ...ref(detector), status: 'ok', durationMs }, signals };
   } catch (err) {
+    if (err instanceof DetectorSkippedError) {
+      return { run: { ...ref(detector), status: 'skipped', reason: err.message }, signals: [] };
+    }
     const info = toErrorInfo(err);
     const message =
       err instanceof DetectorTimeoutError ? `detector ${detector.id} ${info.message}` : info.message;

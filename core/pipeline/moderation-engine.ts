@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { Detector, TextContent, Tier } from '../detectors/detector';
+import { decodeAudio } from '../audio/decode-audio';
+import type { Detector, DetectorInput, Tier } from '../detectors/detector';
 import { ensureInit, runDetectors } from '../detectors/run-detectors';
 import {
   EmptyItemError,
@@ -10,8 +11,9 @@ import {
   UnsupportedMediaError,
   WinnowError,
 } from '../errors';
+import { buildSegments } from '../fusion/build-segments';
 import { type Logger, silentLogger } from '../logging/logger';
-import type { MediaInfo } from '../media/media-type';
+import type { MediaInfo, MediaKind } from '../media/media-type';
 import { sniffMedia } from '../media/sniff';
 import { evaluatePolicy } from '../policy/evaluate-policy';
 import type { Policy } from '../policy/policy';
@@ -30,6 +32,11 @@ export const ENGINE_VERSION = '1.0.0';
 export interface ModerationEngineOptions {
   readonly policy: Policy;
   readonly tier: Tier;
+  /**
+   * The tier that handles each media kind (default: `tier` for all). `winnow scan` plays both tiers, sending audio
+   * and video to the heavy tier's detectors; a fast-path function leaves it unset.
+   */
+  readonly tierFor?: (media: MediaKind) => Tier;
   /** Detector plugins in registry order; the engine picks those that fit each item's media and its tier. */
   readonly detectors: readonly Detector[];
   /** Content cache; without one every item is scored. */
@@ -54,6 +61,7 @@ export interface ModerateContext {
 }
 
 const DECODE_STAGE = { id: 'text-decode', version: ENGINE_VERSION } as const;
+const AUDIO_DECODE_STAGE = { id: 'audio-decode', version: ENGINE_VERSION } as const;
 
 /**
  * The moderation core shared by the CLI, the Lambda functions and the GPU worker: reads an item once, sniffs its
@@ -70,11 +78,15 @@ export class ModerationEngine {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly disabled: ReadonlySet<string>;
+  private readonly tierFor: (media: MediaKind) => Tier;
 
   constructor(options: ModerationEngineOptions) {
     this.policy = options.policy;
     this.tier = options.tier;
-    this.detectors = options.detectors.filter((d) => d.tiers.includes(options.tier));
+    const tierFor = options.tierFor ?? (() => options.tier);
+    this.tierFor = tierFor;
+    const reachable = new Set<Tier>(options.tierFor ? ['fast', 'heavy'] : [options.tier]);
+    this.detectors = options.detectors.filter((d) => d.tiers.some((t) => reachable.has(t)));
     this.cache = options.cache;
     this.now = options.now ?? (() => new Date());
     this.disabled = new Set(options.policy.disabledDetectors);
@@ -171,56 +183,49 @@ export class ModerationEngine {
     log: Logger,
     signal?: AbortSignal,
   ): Promise<CachedResult> {
-    const applicable = this.detectors.filter((d) => d.media.includes(media.kind));
-    if (media.kind !== 'text') {
-      // Image, audio and video detectors join the registry as they are built; until then say so plainly.
-      if (applicable.length === 0) {
-        throw new NotImplementedError(
-          `no ${media.kind} detectors in the ${this.tier} tier yet (${media.format})`,
-        );
-      }
-      throw new NotImplementedError(`${media.kind} input preparation is not built yet (${media.format})`);
+    const tier = this.tierFor(media.kind);
+    const applicable = this.detectors.filter((d) => d.media.includes(media.kind) && d.tiers.includes(tier));
+    if (media.kind !== 'text' && media.kind !== 'audio') {
+      // Image and video detectors join the registry as they are built; until then say so plainly.
+      throw new NotImplementedError(`no ${media.kind} detectors in the ${tier} tier yet (${media.format})`);
+    }
+    if (applicable.length === 0) {
+      throw new NotImplementedError(`no ${media.kind} detectors in the ${tier} tier (${media.format})`);
     }
     if (content === undefined) {
       throw new ItemTooLargeError(
-        `text item is ${bytes} bytes; the policy limit is ${this.policy.limits.maxTextBytes}`,
+        `${media.kind} item is ${bytes} bytes; the policy limit for buffered items is ${this.policy.limits.maxTextBytes}`,
       );
     }
-    const decoded = decodeText(content, media.format);
-    const input: TextContent = {
-      kind: 'text',
-      text: decoded.text,
-      normalized: normalizeText(decoded.text),
-      invalidEncoding: decoded.invalidEncoding,
-    };
-    const pre: Signal[] = decoded.invalidEncoding
-      ? [{ detector: DECODE_STAGE.id, category: null, label: 'invalid-encoding', score: 1, evidence: [] }]
-      : [];
-    const decodeRun: DetectorRun = { ...DECODE_STAGE, status: 'ok' };
-
-    const outcome = await runDetectors(applicable, input, {
+    const prepared = await this.prepare(media, content, signal);
+    const outcome = await runDetectors(applicable, prepared.input, {
       timeoutMs: this.policy.limits.detectorTimeoutMs,
       logger: log,
       disabled: this.disabled,
       signal,
     });
-    const runs = [decodeRun, ...outcome.runs];
-    const signals = [...pre, ...outcome.signals];
+    const runs = [prepared.run, ...outcome.runs];
+    const signals = [...prepared.signals, ...outcome.signals];
     const ran = outcome.runs.filter((r) => r.status !== 'skipped');
+    const base = { segments: [], signals, detectors: runs, actions: [], tier, categories: [] };
     if (ran.length > 0 && ran.every((r) => r.status === 'failed')) {
       return {
+        ...base,
         decision: 'error',
-        categories: [],
-        segments: [],
-        signals,
-        detectors: runs,
-        actions: [],
-        tier: this.tier,
         error: {
           code: 'detectors-failed',
           message: 'every detector failed; see detectors[].reason',
           retryable: true,
         },
+      };
+    }
+    if (ran.length === 0) {
+      // Nothing looked at the item: an allow here would be a silent pass.
+      const reasons = outcome.runs.map((r) => `${r.id}: ${r.reason ?? 'skipped'}`).join('; ');
+      return {
+        ...base,
+        decision: 'error',
+        error: { code: 'detectors-skipped', message: reasons, retryable: false },
       };
     }
     const policy = evaluatePolicy(this.policy, signals);
@@ -232,11 +237,46 @@ export class ModerationEngine {
     return {
       decision: policy.decision,
       categories: policy.categories,
-      segments: [],
+      segments: buildSegments(this.policy, signals),
       signals,
       detectors: runs,
       actions: policy.actions,
-      tier: this.tier,
+      tier,
+    };
+  }
+
+  /** Turns the item's bytes into what its detectors read, with the preparing stage recorded like a detector. */
+  private async prepare(
+    media: MediaInfo,
+    content: Buffer,
+    signal?: AbortSignal,
+  ): Promise<{ input: DetectorInput; signals: Signal[]; run: DetectorRun }> {
+    if (media.kind === 'audio') {
+      const started = performance.now();
+      const audio = await decodeAudio(content, { signal });
+      return {
+        input: {
+          kind: 'audio',
+          pcm: audio.pcm,
+          sampleRate: audio.sampleRate,
+          durationSec: audio.durationSec,
+        },
+        signals: [],
+        run: { ...AUDIO_DECODE_STAGE, status: 'ok', durationMs: Math.round(performance.now() - started) },
+      };
+    }
+    const decoded = decodeText(content, media.format);
+    return {
+      input: {
+        kind: 'text',
+        text: decoded.text,
+        normalized: normalizeText(decoded.text),
+        invalidEncoding: decoded.invalidEncoding,
+      },
+      signals: decoded.invalidEncoding
+        ? [{ detector: DECODE_STAGE.id, category: null, label: 'invalid-encoding', score: 1, evidence: [] }]
+        : [],
+      run: { ...DECODE_STAGE, status: 'ok' },
     };
   }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -6,6 +7,7 @@ import { type Verdict, VerdictSchema } from '../../core/verdict/verdict';
 import { parseJsonl, runCli } from '../helpers/run-cli';
 
 const EXAMPLES = join(__dirname, '../../examples');
+const HAVE_ASR = spawnSync('sh', ['-c', 'command -v pocketsphinx_continuous']).status === 0;
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
@@ -49,7 +51,7 @@ describe('winnow scan examples (the Quickstart job)', () => {
     for (const [path, want] of Object.entries(expected)) {
       const v = byPath.get(path);
       expect({ path, media: v?.item.media }).toEqual({ path, media: want.media });
-      if (want.media !== 'text') continue;
+      if (want.media !== 'text' && !(want.media === 'audio' && HAVE_ASR)) continue;
       const flagged = (v?.categories ?? [])
         .filter((c) => c.decision !== 'allow')
         .map((c) => c.id)
@@ -63,9 +65,29 @@ describe('winnow scan examples (the Quickstart job)', () => {
   });
 
   it('gives media it cannot moderate yet an explicit error verdict, never an allow', () => {
-    for (const v of verdicts.filter((x) => x.item.media !== 'text')) {
+    for (const v of verdicts.filter((x) => x.item.media === 'image' || x.item.media === 'video')) {
       expect(v).toMatchObject({ decision: 'error', error: { code: 'not-implemented' } });
     }
+    if (!HAVE_ASR) {
+      for (const v of verdicts.filter((x) => x.item.media === 'audio')) {
+        expect(v).toMatchObject({ decision: 'error', error: { code: 'detectors-skipped' } });
+      }
+    }
+  });
+
+  it('catches the spoken threat in audio with a segment time', () => {
+    if (!HAVE_ASR) {
+      console.warn(
+        'pocketsphinx is not installed: skipping the speech check (apt-get install pocketsphinx pocketsphinx-en-us)',
+      );
+      return;
+    }
+    const threat = verdicts.find((v) => v.item.uri.endsWith('/audio/threat.wav'));
+    expect(threat?.decision).toBe('block');
+    const segment = threat?.segments.find((s) => s.categories.some((c) => c.id === 'violence'));
+    // flite says "If you come back here again, I will hurt you."; the threat is the second clause, about 2-3 s in.
+    expect(segment?.start).toBeGreaterThan(1);
+    expect(segment?.end).toBeLessThan(4);
   });
 
   it('prints a summary table with decisions and categories', () => {

@@ -16,7 +16,7 @@ function detector(
     version: '1',
     media: ['text'],
     tiers: ['fast'],
-    detect: (input, ctx) => impl(input, ctx),
+    detect: (input, ctx) => impl(input as TextContent, ctx),
     ...extra,
   };
 }
@@ -128,11 +128,21 @@ describe('ModerationEngine', () => {
 
   it('skips detectors the policy disables', async () => {
     const policy = testPolicy({ disabledDetectors: ['hate-word'] });
-    const v = await new ModerationEngine({ policy, tier: 'fast', detectors: [hateWord] }).moderate(
+    const quiet = detector('quiet', () => []);
+    const v = await new ModerationEngine({ policy, tier: 'fast', detectors: [hateWord, quiet] }).moderate(
       source('bad'),
     );
     expect(v.decision).toBe('allow');
     expect(v.detectors.find((d) => d.id === 'hate-word')?.status).toBe('skipped');
+  });
+
+  it('never allows an item that no detector looked at', async () => {
+    const policy = testPolicy({ disabledDetectors: ['hate-word'] });
+    const v = await new ModerationEngine({ policy, tier: 'fast', detectors: [hateWord] }).moderate(
+      source('bad'),
+    );
+    expect(v).toMatchObject({ decision: 'error', error: { code: 'detectors-skipped', retryable: false } });
+    expect(VerdictSchema.safeParse(v).success).toBe(true);
   });
 
   it('only runs detectors of its tier', async () => {

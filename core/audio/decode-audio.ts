@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { ENV } from '../config/env-names';
+import { CorruptMediaError, DetectorTimeoutError, ItemTooLargeError, UnreadableItemError } from '../errors';
+
+/** Sample rate of every PCM buffer in the audio pipeline. */
+export const AUDIO_SAMPLE_RATE = 16000;
+
+/** Options for {@link decodeAudio}. */
+export interface DecodeAudioOptions {
+  /** Path to the ffmpeg binary; defaults to `FFMPEG_PATH` or `ffmpeg` on PATH. */
+  readonly ffmpegPath?: string;
+  /** Wall-clock limit for ffmpeg in milliseconds (default 60 000). */
+  readonly timeoutMs?: number;
+  /** Decode at most this many seconds of audio (ffmpeg `-t`; default 3600). Longer input is cut, not refused. */
+  readonly maxDurationSec?: number;
+  /** Refuse output above this many bytes of float32 PCM (default: enough for `maxDurationSec`, plus slack). */
+  readonly maxOutputBytes?: number;
+  /** Aborts the decode (ffmpeg is killed). */
+  readonly signal?: AbortSignal;
+}
+
+/** 16 kHz mono float32 PCM. */
+export interface DecodedAudio {
+  readonly pcm: Float32Array;
+  readonly sampleRate: number;
+  /** Length in seconds. */
+  readonly durationSec: number;
+  /** True when the input was longer than `maxDurationSec` and was cut. */
+  readonly truncated: boolean;
+}
+
+const STDERR_KEEP = 4096;
+
+/** The ffmpeg binary to run: `FFMPEG_PATH` when set, else `ffmpeg` on PATH. */
+export function ffmpegBinary(): string {
+  const fromEnv = process.env[ENV.ffmpegPath];
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : 'ffmpeg';
+}
+
+/**
+ * Decodes any audio or video file (the first audio stream) to 16 kHz mono float32 PCM with ffmpeg. A Buffer is
+ * piped to ffmpeg's stdin; a string is read as a file path. Only the `file` and `pipe` protocols are allowed, so
+ * playlists inside the media cannot make ffmpeg fetch anything.
+ *
+ * @throws CorruptMediaError when ffmpeg cannot decode the input (its stderr tail is in the message)
+ * @throws ItemTooLargeError when the output passes `maxOutputBytes`
+ * @throws DetectorTimeoutError when ffmpeg runs past `timeoutMs`
+ * @throws UnreadableItemError when ffmpeg itself cannot be started
+ */
+export function decodeAudio(input: Buffer | string, options: DecodeAudioOptions = {}): Promise<DecodedAudio> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const maxDurationSec = options.maxDurationSec ?? 3600;
+  const maxOutputBytes =
+    options.maxOutputBytes ?? Math.ceil(maxDurationSec * AUDIO_SAMPLE_RATE * 4) + AUDIO_SAMPLE_RATE * 4;
+  const fromPipe = typeof input !== 'string';
+  const args = [
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-i',
+    fromPipe ? 'pipe:0' : input,
+    '-vn',
+    '-ac',
+    '1',
+    '-ar',
+    String(AUDIO_SAMPLE_RATE),
+    '-t',
+    String(maxDurationSec),
+    '-f',
+    'f32le',
+    '-',
+  ];
+  // `-nostdin` only stops ffmpeg reading keyboard commands; `pipe:0` still reads the media from stdin.
+
+  return new Promise<DecodedAudio>((resolve, reject) => {
+    const child = spawn(options.ffmpegPath ?? ffmpegBinary(), args, {
+      stdio: [fromPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    const { stdout, stderr: errStream } = child;
+    if (stdout === null || errStream === null) throw new Error('ffmpeg spawned without pipes');
+    const chunks: Buffer[] = [];
+    let outBytes = 0;
+    let stderr = '';
+    let failure: Error | undefined;
+    let settled = false;
+
+    const fail = (err: Error): void => {
+      if (failure === undefined) failure = err;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(
+      () => fail(new DetectorTimeoutError(`ffmpeg did not finish decoding within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onAbort = (): void => fail(new DetectorTimeoutError('audio decode aborted'));
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (err: Error | undefined, value?: DecodedAudio): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (err !== undefined || value === undefined) reject(err);
+      else resolve(value);
+    };
+
+    stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > maxOutputBytes) {
+        fail(new ItemTooLargeError(`decoded audio is larger than ${maxOutputBytes} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    errStream.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      finish(
+        failure ??
+          new UnreadableItemError(`cannot start ffmpeg (${err.code ?? err.message}); set FFMPEG_PATH`, {
+            cause: err,
+          }),
+      );
+    });
+    child.on('close', (code, sig) => {
+      if (failure !== undefined) return finish(failure);
+      if (code !== 0) {
+        const detail = stderr.trim().split('\n').slice(-3).join(' | ');
+        return finish(
+          new CorruptMediaError(
+            `ffmpeg could not decode the audio (exit ${code ?? sig}): ${detail || 'no message'}`,
+          ),
+        );
+      }
+      const all = Buffer.concat(chunks);
+      const samples = Math.floor(all.length / 4);
+      // Copy into a fresh, aligned buffer: Buffer pool slices may be unaligned for Float32Array.
+      const pcm = new Float32Array(samples);
+      for (let i = 0; i < samples; i++) pcm[i] = all.readFloatLE(i * 4);
+      const durationSec = samples / AUDIO_SAMPLE_RATE;
+      finish(undefined, {
+        pcm,
+        sampleRate: AUDIO_SAMPLE_RATE,
+        durationSec,
+        truncated: durationSec >= maxDurationSec - 0.001,
+      });
+    });
+
+    if (fromPipe && child.stdin !== null) {
+      // ffmpeg may exit before reading everything (bad header); EPIPE is then expected, the exit code tells.
+      child.stdin.on('error', () => {});
+      child.stdin.end(input);
+    }
+  });
+}
