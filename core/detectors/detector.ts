@@ -1,3 +1,4 @@
+import type { DecodedImage } from '../image/decode-image';
 import type { Logger } from '../logging/logger';
 import type { MediaKind } from '../media/media-type';
 import type { Signal } from '../signals';
@@ -25,8 +26,14 @@ export interface AudioContent {
   readonly durationSec: number;
 }
 
-/** What a detector receives. More kinds (image, video) join this union as they are built. */
-export type DetectorInput = TextContent | AudioContent;
+/** A decoded image handed to image detectors: RGB frames (one for stills, a sample for animations). */
+export interface ImageContent {
+  readonly kind: 'image';
+  readonly image: DecodedImage;
+}
+
+/** What a detector receives. Video joins this union when it is built. */
+export type DetectorInput = TextContent | AudioContent | ImageContent;
 
 /** Per-call context for a detector. */
 export interface DetectorContext {

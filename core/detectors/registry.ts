@@ -1,11 +1,27 @@
+import { ModelRegistry } from '../models/model-registry';
 import { createAudioSpeechDetector } from './audio/audio-speech-detector';
 import type { Detector } from './detector';
+import { createImageClassifierDetector } from './image/image-classifier-detector';
 import { createTextDetectors } from './text';
+
+/** Models behind the built-in image detectors (ids in `models/manifest.json`). */
+export const FAST_IMAGE_MODEL = 'nsfw-mobilenet-v2-mid';
+export const HEAVY_IMAGE_MODEL = 'nsfw-inception-v3';
 
 /**
  * The built-in detectors in registry order, which is also the order their signals appear in verdicts. New media
- * detectors (image, OCR, video, hashes) are appended here.
+ * detectors (OCR, video, hashes) are appended here.
  */
-export function createDefaultDetectors(): Detector[] {
-  return [...createTextDetectors(), createAudioSpeechDetector()] as Detector[];
+export function createDefaultDetectors(registry: ModelRegistry = new ModelRegistry()): Detector[] {
+  return [
+    ...createTextDetectors(),
+    createImageClassifierDetector({ registry, modelId: FAST_IMAGE_MODEL, id: 'image-nsfw', tiers: ['fast'] }),
+    createImageClassifierDetector({
+      registry,
+      modelId: HEAVY_IMAGE_MODEL,
+      id: 'image-nsfw-heavy',
+      tiers: ['heavy'],
+    }),
+    createAudioSpeechDetector(),
+  ] as Detector[];
 }

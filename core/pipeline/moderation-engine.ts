@@ -12,6 +12,7 @@ import {
   WinnowError,
 } from '../errors';
 import { buildSegments } from '../fusion/build-segments';
+import { decodeImage } from '../image/decode-image';
 import { type Logger, silentLogger } from '../logging/logger';
 import type { MediaInfo, MediaKind } from '../media/media-type';
 import { sniffMedia } from '../media/sniff';
@@ -62,6 +63,7 @@ export interface ModerateContext {
 
 const DECODE_STAGE = { id: 'text-decode', version: ENGINE_VERSION } as const;
 const AUDIO_DECODE_STAGE = { id: 'audio-decode', version: ENGINE_VERSION } as const;
+const IMAGE_DECODE_STAGE = { id: 'image-decode', version: ENGINE_VERSION } as const;
 
 /**
  * The moderation core shared by the CLI, the Lambda functions and the GPU worker: reads an item once, sniffs its
@@ -85,8 +87,8 @@ export class ModerationEngine {
     this.tier = options.tier;
     const tierFor = options.tierFor ?? (() => options.tier);
     this.tierFor = tierFor;
-    const reachable = new Set<Tier>(options.tierFor ? ['fast', 'heavy'] : [options.tier]);
-    this.detectors = options.detectors.filter((d) => d.tiers.some((t) => reachable.has(t)));
+    // Only detectors some media kind can reach through its tier: the others are never loaded or fingerprinted.
+    this.detectors = options.detectors.filter((d) => d.media.some((m) => d.tiers.includes(tierFor(m))));
     this.cache = options.cache;
     this.now = options.now ?? (() => new Date());
     this.disabled = new Set(options.policy.disabledDetectors);
@@ -185,8 +187,8 @@ export class ModerationEngine {
   ): Promise<CachedResult> {
     const tier = this.tierFor(media.kind);
     const applicable = this.detectors.filter((d) => d.media.includes(media.kind) && d.tiers.includes(tier));
-    if (media.kind !== 'text' && media.kind !== 'audio') {
-      // Image and video detectors join the registry as they are built; until then say so plainly.
+    if (media.kind === 'video' || media.kind === 'unknown') {
+      // Video detectors join the registry with the heavy path; until then say so plainly.
       throw new NotImplementedError(`no ${media.kind} detectors in the ${tier} tier yet (${media.format})`);
     }
     if (applicable.length === 0) {
@@ -251,6 +253,15 @@ export class ModerationEngine {
     content: Buffer,
     signal?: AbortSignal,
   ): Promise<{ input: DetectorInput; signals: Signal[]; run: DetectorRun }> {
+    if (media.kind === 'image') {
+      const started = performance.now();
+      const image = await decodeImage(content, media.format);
+      return {
+        input: { kind: 'image', image },
+        signals: [],
+        run: { ...IMAGE_DECODE_STAGE, status: 'ok', durationMs: Math.round(performance.now() - started) },
+      };
+    }
     if (media.kind === 'audio') {
       const started = performance.now();
       const audio = await decodeAudio(content, { signal });

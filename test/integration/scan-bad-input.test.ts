@@ -30,9 +30,9 @@ describe('winnow scan on hostile and broken input', () => {
     file(
       'truncated.png',
       Buffer.concat([PNG_HEADER, Buffer.from([0, 0, 0, 13, 0x49])]),
-      errorCode('not-implemented'),
+      errorCode('corrupt-media'),
     );
-    file('corrupt.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xdb, 0xde, 0xad]), errorCode('not-implemented'));
+    file('corrupt.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xdb, 0xde, 0xad]), errorCode('corrupt-media'));
     file(
       'junk.bin',
       Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256)),

@@ -1,0 +1,104 @@
+import sharp from 'sharp';
+import type { RgbFrame } from '../../image/decode-image';
+import type { ModelEntry } from '../../models/model-manifest';
+import type { ModelRegistry } from '../../models/model-registry';
+import type { Signal } from '../../signals';
+import type { Detector, ImageContent, Tier } from '../detector';
+
+/** Options for {@link createImageClassifierDetector}. */
+export interface ImageClassifierDetectorOptions {
+  readonly registry: ModelRegistry;
+  /** Manifest id of an `image-classification` model. */
+  readonly modelId: string;
+  /** Detector id (default `image-<modelId>`). */
+  readonly id?: string;
+  readonly tiers: readonly Tier[];
+}
+
+/**
+ * Any image-classification model of the manifest as a detector: frames are resized and scaled as the manifest's
+ * preprocessing says, classified in one batch, and each policy category gets the worst frame's score (the
+ * manifest's label weights decide how labels feed categories). A user model needs only a manifest entry.
+ */
+export function createImageClassifierDetector(
+  options: ImageClassifierDetectorOptions,
+): Detector<ImageContent> {
+  const { registry, modelId } = options;
+  const entry = registry.entry(modelId);
+  const id = options.id ?? `image-${modelId}`;
+  return {
+    id,
+    version: '1.0.0',
+    media: ['image'],
+    tiers: options.tiers,
+    model: { id: entry.id, version: entry.version },
+    async init() {
+      await registry.load(modelId);
+    },
+    async detect(input, ctx) {
+      const frames = input.image.frames;
+      const tensors = await Promise.all(frames.map((f) => toTensor(f, entry)));
+      ctx.signal.throwIfAborted();
+      const per = tensors[0]?.length ?? 0;
+      const batch = new Float32Array(per * tensors.length);
+      tensors.forEach((t, i) => batch.set(t, i * per));
+      const rows = await registry.run(modelId, batch, frames.length);
+      return categorySignals(id, entry, frames, rows);
+    },
+  };
+}
+
+function categorySignals(
+  detectorId: string,
+  entry: ModelEntry,
+  frames: readonly RgbFrame[],
+  rows: readonly Float32Array[],
+): Signal[] {
+  const labels = entry.output.labels;
+  const signals: Signal[] = [];
+  for (const [category, feeds] of Object.entries(entry.categories ?? {})) {
+    let best = { score: 0, frame: 0, label: '' };
+    rows.forEach((row, f) => {
+      for (const feed of feeds) {
+        const p = row[labels.indexOf(feed.label)] ?? 0;
+        const score = Math.min(1, p * feed.weight);
+        if (score > best.score) best = { score, frame: frames[f]?.index ?? f, label: feed.label };
+      }
+    });
+    if (best.score <= 0) continue;
+    const top = rows.map(
+      (row, f) =>
+        `frame ${frames[f]?.index ?? f}: ${labels.map((l, i) => `${l} ${(row[i] ?? 0).toFixed(3)}`).join(', ')}`,
+    );
+    signals.push({
+      detector: detectorId,
+      category,
+      label: best.label,
+      score: Math.round(best.score * 10_000) / 10_000,
+      evidence: [{ kind: 'note', text: `worst frame ${best.frame}; ${top.slice(0, 8).join(' | ')}` }],
+    });
+  }
+  return signals;
+}
+
+/** Resizes one frame to the model's input and lays it out as float32 in the model's layout. */
+async function toTensor(frame: RgbFrame, entry: ModelEntry): Promise<Float32Array> {
+  const pre = entry.input.preprocessing;
+  if (!pre) throw new Error(`model ${entry.id} has no image preprocessing in the manifest`);
+  const [height, width] = pre.size;
+  const pixels = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
+    .resize(width, height, { fit: 'fill', kernel: pre.resize === 'nearest' ? 'nearest' : 'linear' })
+    .raw()
+    .toBuffer();
+  const out = new Float32Array(width * height * 3);
+  const nchw = entry.input.layout === 'NCHW';
+  const plane = width * height;
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      const src = pre.colorOrder === 'BGR' ? 2 - c : c;
+      const v = (pixels[i * 3 + src] ?? 0) * pre.scale + pre.offset;
+      out[nchw ? c * plane + i : i * 3 + c] = v;
+    }
+  }
+  return out;
+}
