@@ -41,7 +41,7 @@ export function createImageClassifierDetector(
       ctx.signal.throwIfAborted();
       const per = tensors[0]?.length ?? 0;
       const batch = new Float32Array(per * tensors.length);
-      tensors.forEach((t, i) => batch.set(t, i * per));
+      for (const [i, t] of tensors.entries()) batch.set(t, i * per);
       const rows = await registry.run(modelId, batch, frames.length);
       return categorySignals(id, entry, frames, rows);
     },
