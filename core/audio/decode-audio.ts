@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { ENV } from '../config/env-names';
-import { CorruptMediaError, DetectorTimeoutError, ItemTooLargeError, UnreadableItemError } from '../errors';
+import { CorruptMediaError, UnreadableItemError } from '../errors';
+import { ProcessStartError, type RunBoundedResult, runBounded } from '../process/run-bounded';
 
 /** Sample rate of every PCM buffer in the audio pipeline. */
 export const AUDIO_SAMPLE_RATE = 16000;
@@ -29,8 +29,6 @@ export interface DecodedAudio {
   readonly truncated: boolean;
 }
 
-const STDERR_KEEP = 4096;
-
 /** The ffmpeg binary to run: `FFMPEG_PATH` when set, else `ffmpeg` on PATH. */
 export function ffmpegBinary(): string {
   const fromEnv = process.env[ENV.ffmpegPath];
@@ -47,7 +45,10 @@ export function ffmpegBinary(): string {
  * @throws DetectorTimeoutError when ffmpeg runs past `timeoutMs`
  * @throws UnreadableItemError when ffmpeg itself cannot be started
  */
-export function decodeAudio(input: Buffer | string, options: DecodeAudioOptions = {}): Promise<DecodedAudio> {
+export async function decodeAudio(
+  input: Buffer | string,
+  options: DecodeAudioOptions = {},
+): Promise<DecodedAudio> {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const maxDurationSec = options.maxDurationSec ?? 3600;
   const maxOutputBytes =
@@ -75,86 +76,36 @@ export function decodeAudio(input: Buffer | string, options: DecodeAudioOptions 
   ];
   // `-nostdin` only stops ffmpeg reading keyboard commands; `pipe:0` still reads the media from stdin.
 
-  return new Promise<DecodedAudio>((resolve, reject) => {
-    const child = spawn(options.ffmpegPath ?? ffmpegBinary(), args, {
-      stdio: [fromPipe ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    });
-    const { stdout, stderr: errStream } = child;
-    if (stdout === null || errStream === null) throw new Error('ffmpeg spawned without pipes');
-    const chunks: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    let failure: Error | undefined;
-    let settled = false;
-
-    const fail = (err: Error): void => {
-      if (failure === undefined) failure = err;
-      child.kill('SIGKILL');
-    };
-    const timer = setTimeout(
-      () => fail(new DetectorTimeoutError(`ffmpeg did not finish decoding within ${timeoutMs} ms`)),
+  const binary = options.ffmpegPath ?? ffmpegBinary();
+  let result: RunBoundedResult;
+  try {
+    result = await runBounded(binary, args, {
+      stdin: fromPipe ? input : undefined,
       timeoutMs,
-    );
-    const onAbort = (): void => fail(new DetectorTimeoutError('audio decode aborted'));
-    if (options.signal?.aborted) onAbort();
-    else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const finish = (err: Error | undefined, value?: DecodedAudio): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      if (err !== undefined || value === undefined) reject(err);
-      else resolve(value);
-    };
-
-    stdout.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > maxOutputBytes) {
-        fail(new ItemTooLargeError(`decoded audio is larger than ${maxOutputBytes} bytes`));
-        return;
-      }
-      chunks.push(chunk);
+      signal: options.signal,
+      maxStdoutBytes: maxOutputBytes,
     });
-    errStream.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
-    });
-    child.on('error', (err: NodeJS.ErrnoException) => {
-      finish(
-        failure ??
-          new UnreadableItemError(`cannot start ffmpeg (${err.code ?? err.message}); set FFMPEG_PATH`, {
-            cause: err,
-          }),
-      );
-    });
-    child.on('close', (code, sig) => {
-      if (failure !== undefined) return finish(failure);
-      if (code !== 0) {
-        const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-        return finish(
-          new CorruptMediaError(
-            `ffmpeg could not decode the audio (exit ${code ?? sig}): ${detail || 'no message'}`,
-          ),
-        );
-      }
-      const all = Buffer.concat(chunks);
-      const samples = Math.floor(all.length / 4);
-      // Copy into a fresh, aligned buffer: Buffer pool slices may be unaligned for Float32Array.
-      const pcm = new Float32Array(samples);
-      for (let i = 0; i < samples; i++) pcm[i] = all.readFloatLE(i * 4);
-      const durationSec = samples / AUDIO_SAMPLE_RATE;
-      finish(undefined, {
-        pcm,
-        sampleRate: AUDIO_SAMPLE_RATE,
-        durationSec,
-        truncated: durationSec >= maxDurationSec - 0.001,
-      });
-    });
-
-    if (fromPipe && child.stdin !== null) {
-      // ffmpeg may exit before reading everything (bad header); EPIPE is then expected, the exit code tells.
-      child.stdin.on('error', () => {});
-      child.stdin.end(input);
+  } catch (err) {
+    if (err instanceof ProcessStartError) {
+      throw new UnreadableItemError(`${err.message}; set FFMPEG_PATH`, { cause: err });
     }
-  });
+    throw err;
+  }
+  if (result.code !== 0) {
+    throw new CorruptMediaError(
+      `ffmpeg could not decode the audio (exit ${result.code ?? result.signal}): ${result.stderrTail || 'no message'}`,
+    );
+  }
+  const all = result.stdout;
+  const samples = Math.floor(all.length / 4);
+  // Copy into a fresh, aligned buffer: Buffer pool slices may be unaligned for Float32Array.
+  const pcm = new Float32Array(samples);
+  for (let i = 0; i < samples; i++) pcm[i] = all.readFloatLE(i * 4);
+  const durationSec = samples / AUDIO_SAMPLE_RATE;
+  return {
+    pcm,
+    sampleRate: AUDIO_SAMPLE_RATE,
+    durationSec,
+    truncated: durationSec >= maxDurationSec - 0.001,
+  };
 }

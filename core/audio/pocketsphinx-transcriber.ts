@@ -1,12 +1,11 @@
-import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { ENV } from '../config/env-names';
-import { DetectorTimeoutError } from '../errors';
 import type { Logger } from '../logging/logger';
 import { silentLogger } from '../logging/logger';
+import { runBounded } from '../process/run-bounded';
 import type { TranscribedWord, Transcriber, Transcription } from './transcriber';
 
 /** Options for {@link PocketsphinxTranscriber}. */
@@ -27,7 +26,6 @@ export interface PocketsphinxOptions {
 
 /** Silence appended after the audio so pocketsphinx's own endpointer closes the last utterance. */
 const TAIL_SILENCE_SEC = 0.5;
-const STDERR_KEEP = 4096;
 
 /**
  * Speech to text with the Debian/Ubuntu `pocketsphinx` package (5prealpha CLI `pocketsphinx_continuous`) and
@@ -80,7 +78,7 @@ export class PocketsphinxTranscriber implements Transcriber {
     }
   }
 
-  private run(
+  private async run(
     file: string,
     seconds: number,
     sampleRate: number,
@@ -94,55 +92,13 @@ export class PocketsphinxTranscriber implements Transcriber {
       (this.options.timeout?.fixedMs ?? 10_000) + (this.options.timeout?.perAudioSecMs ?? 2_000) * seconds,
     );
 
-    return new Promise<Transcription>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason ?? new DetectorTimeoutError('transcription aborted'));
-        return;
-      }
-      const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      let failure: Error | undefined;
-      let settled = false;
-      const fail = (err: Error): void => {
-        if (failure === undefined) failure = err;
-        child.kill('SIGKILL');
-      };
-      const timer = setTimeout(
-        () => fail(new DetectorTimeoutError(`pocketsphinx did not finish within ${timeoutMs} ms`)),
-        timeoutMs,
+    const result = await runBounded(this.binary, args, { timeoutMs, signal });
+    if (result.code !== 0) {
+      throw new Error(
+        `pocketsphinx failed (exit ${result.code ?? result.signal}): ${result.stderrTail || 'no message'}`,
       );
-      const onAbort = (): void =>
-        fail(
-          signal?.reason instanceof Error ? signal.reason : new DetectorTimeoutError('transcription aborted'),
-        );
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (err: Error | undefined, value?: Transcription): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        if (err !== undefined || value === undefined) reject(err);
-        else resolve(value);
-      };
-
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
-      });
-      child.on('error', (err) => finish(failure ?? new Error(`cannot start ${this.binary}: ${err.message}`)));
-      child.on('close', (code, sig) => {
-        if (failure !== undefined) return finish(failure);
-        if (code !== 0) {
-          const detail = stderr.trim().split('\n').slice(-3).join(' | ');
-          return finish(new Error(`pocketsphinx failed (exit ${code ?? sig}): ${detail || 'no message'}`));
-        }
-        finish(undefined, parsePocketsphinxOutput(stdout));
-      });
-    });
+    }
+    return parsePocketsphinxOutput(result.stdout.toString('utf8'));
   }
 }
 

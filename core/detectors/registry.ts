@@ -13,8 +13,9 @@ export const HEAVY_IMAGE_MODEL = 'nsfw-inception-v3';
  * detectors (OCR, video, hashes) are appended here.
  */
 export function createDefaultDetectors(registry: ModelRegistry = new ModelRegistry()): Detector[] {
+  const text = createTextDetectors();
   return [
-    ...createTextDetectors(),
+    ...text,
     createImageClassifierDetector({ registry, modelId: FAST_IMAGE_MODEL, id: 'image-nsfw', tiers: ['fast'] }),
     createImageClassifierDetector({
       registry,
@@ -22,6 +23,7 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
       id: 'image-nsfw-heavy',
       tiers: ['heavy'],
     }),
-    createAudioSpeechDetector(),
+    // Transcripts go through the same text detector instances, so their lexicons are compiled once.
+    createAudioSpeechDetector({ textDetectors: text.filter((d) => d.id !== 'text-language') }),
   ] as Detector[];
 }
