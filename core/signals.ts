@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * A piece of evidence behind a signal. Text spans are UTF-16 code-unit offsets into the decoded original text
  * (the same indices JavaScript's `String.prototype.slice` takes), so a reviewer tool can highlight them. Time
- * ranges are seconds from the start of audio or video.
+ * ranges are seconds from the start of audio or video. Regions are pixel boxes on a frame of an image or video.
  */
 export const EvidenceSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -19,6 +19,21 @@ export const EvidenceSchema = z.discriminatedUnion('kind', [
     rule: z.string().optional(),
   }),
   z.object({ kind: z.literal('note'), text: z.string() }),
+  z.object({
+    kind: z.literal('region'),
+    /** Frame index in the file (0 for still images). */
+    frame: z.number().int().min(0),
+    x: z.number().int().min(0),
+    y: z.number().int().min(0),
+    width: z.number().int().min(0),
+    height: z.number().int().min(0),
+    /** What was read there (OCR), with personal data masked. */
+    text: z.string().optional(),
+    /** The matched range inside `text`, in UTF-16 code units. */
+    start: z.number().int().min(0).optional(),
+    end: z.number().int().min(0).optional(),
+    rule: z.string().optional(),
+  }),
 ]);
 export type Evidence = z.infer<typeof EvidenceSchema>;
 

@@ -342,7 +342,7 @@ async function makeImages() {
     'meme-style picture with benign caption "WHEN THE BUILD PASSES / ON THE FIRST TRY" (OCR)',
   );
 
-  // 4. Spam/scam text on an image (for OCR-based spam detection later).
+  // 4. Spam/scam text on an image: only OCR can catch it.
   const scam = svg(
     440,
     240,
@@ -360,7 +360,8 @@ async function makeImages() {
   record(
     'images/scam-text.png',
     'image',
-    'scam-style text on image: a prize claim with a link shortener (future OCR spam)',
+    'scam-style text on image: a prize claim with a link shortener (caught through OCR)',
+    ['spam'],
   );
 
   // 5. Small animated GIF: 3 frames of a ball moving, frame number drawn.
@@ -621,9 +622,9 @@ ffmpeg, flite, sharp/libvips or fonts may produce different bytes.
 
 \`expected.json\` maps each sample's path (relative to this folder) to its media kind and
 the categories of the default taxonomy (see \`docs/taxonomy.md\`) a correct scan should flag.
-An empty list means "should be allowed". Image and video samples are all \`[]\` for now (no image
-or video classifiers yet; some are meant for future OCR checks); the audio samples are checked by the
-speech detector, which needs pocketsphinx. This README
+An empty list means "should be allowed". \`images/scam-text.png\` is only caught by reading its text
+(OCR); the audio samples are checked by the speech detector, which needs pocketsphinx. Videos are
+\`[]\` until the video pipeline exists. This README
 and \`expected.json\` are not samples: leave them out when scoring a scan of this folder.
 
 Samples are synthetic and meant to be safe to open: no real personal data, no explicit

@@ -2,6 +2,7 @@ import { ModelRegistry } from '../models/model-registry';
 import { createAudioSpeechDetector } from './audio/audio-speech-detector';
 import type { Detector } from './detector';
 import { createImageClassifierDetector } from './image/image-classifier-detector';
+import { createImageOcrDetector } from './image/image-ocr-detector';
 import { createTextDetectors } from './text';
 
 /** Models behind the built-in image detectors (ids in `models/manifest.json`). */
@@ -14,6 +15,8 @@ export const HEAVY_IMAGE_MODEL = 'nsfw-inception-v3';
  */
 export function createDefaultDetectors(registry: ModelRegistry = new ModelRegistry()): Detector[] {
   const text = createTextDetectors();
+  // Transcripts and OCR text go through the same text detector instances, so their lexicons are compiled once.
+  const textForDerived = text.filter((d) => d.id !== 'text-language');
   return [
     ...text,
     createImageClassifierDetector({ registry, modelId: FAST_IMAGE_MODEL, id: 'image-nsfw', tiers: ['fast'] }),
@@ -23,7 +26,7 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
       id: 'image-nsfw-heavy',
       tiers: ['heavy'],
     }),
-    // Transcripts go through the same text detector instances, so their lexicons are compiled once.
-    createAudioSpeechDetector({ textDetectors: text.filter((d) => d.id !== 'text-language') }),
+    createImageOcrDetector({ registry, textDetectors: textForDerived }),
+    createAudioSpeechDetector({ textDetectors: textForDerived }),
   ] as Detector[];
 }

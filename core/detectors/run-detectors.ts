@@ -16,8 +16,8 @@ export interface DetectorsOutcome {
 export interface RunDetectorsOptions {
   readonly timeoutMs: number;
   readonly logger: Logger;
-  /** Ids recorded as `skipped` without running. */
-  readonly disabled?: ReadonlySet<string>;
+  /** Ids recorded as `skipped` without running, each with the reason the verdict gives. */
+  readonly disabled?: ReadonlyMap<string, string>;
   /** Aborts every detector call, e.g. on shutdown. */
   readonly signal?: AbortSignal;
 }
@@ -156,7 +156,7 @@ async function runAll(
     detectors.map((d) =>
       options.disabled?.has(d.id)
         ? Promise.resolve({
-            run: { ...ref(d), status: 'skipped' as const, reason: 'disabled by policy' },
+            run: { ...ref(d), status: 'skipped' as const, reason: options.disabled?.get(d.id) as string },
             signals: [],
           })
         : runOne(d, input, deadline, options),

@@ -99,42 +99,73 @@ export class ModelRegistry {
     return e;
   }
 
-  /** Absolute path of the model file of `id`. */
-  modelPath(id: string): string {
-    return path.join(this.modelDir, this.entry(id).file);
+  /**
+   * Absolute path of the model file of `id`, or of its extra file `role` (from the entry's `files`). Throws
+   * `ModelLoadError` for a role the entry does not list.
+   */
+  modelPath(id: string, role?: string): string {
+    return path.join(this.modelDir, this.fileSpec(id, role).file);
   }
 
-  /** Reads the model file and checks its SHA-256; returns the bytes. Throws `ModelLoadError` naming the fix. */
-  readVerified(id: string): Uint8Array {
+  private fileSpec(id: string, role?: string): { file: string; sha256: string } {
     const entry = this.entry(id);
-    const file = this.modelPath(id);
+    if (role === undefined) return entry;
+    const spec = entry.files[role];
+    if (!spec) {
+      const roles = Object.keys(entry.files).join(', ') || 'none';
+      throw new ModelLoadError(`model "${id}" has no file with role "${role}" (it lists: ${roles})`);
+    }
+    return spec;
+  }
+
+  /**
+   * Reads the model file (or its extra file `role`) and checks its SHA-256; returns the bytes. Throws
+   * `ModelLoadError` naming the file and the fix.
+   */
+  readVerified(id: string, role?: string): Uint8Array {
+    const spec = this.fileSpec(id, role);
+    const file = this.modelPath(id, role);
+    const what = role ? `model "${id}" (${role})` : `model "${id}"`;
     let bytes: Buffer;
     try {
       bytes = readFileSync(file);
     } catch (cause) {
       const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
       throw new ModelLoadError(
-        `model "${id}": ${missing ? 'file is missing' : 'cannot read file'}: ${file}; ${FIX}`,
-        { cause },
+        `${what}: ${missing ? 'file is missing' : 'cannot read file'}: ${file}; ${FIX}`,
+        {
+          cause,
+        },
       );
     }
     const actual = sha256Hex(bytes);
-    if (actual !== entry.sha256) {
+    if (actual !== spec.sha256) {
       throw new ModelLoadError(
-        `model "${id}": SHA-256 mismatch for ${file} (expected ${entry.sha256}, got ${actual}); the file is ` +
+        `${what}: SHA-256 mismatch for ${file} (expected ${spec.sha256}, got ${actual}); the file is ` +
           `damaged or from another version; ${FIX}`,
       );
     }
     return bytes;
   }
 
-  /** The verified, loaded model `id`; one session per process for the same file, hash, threads and provider. */
-  load(id: string): Promise<LoadedModel> {
+  /** The verified text of an extra file (a dictionary or tokenizer), e.g. `readText(id, 'labels')`. */
+  readText(id: string, role: string): string {
+    return Buffer.from(this.readVerified(id, role)).toString('utf8');
+  }
+
+  /**
+   * The verified, loaded model `id` (or its extra ONNX graph `role`, such as a decoder); one session per process
+   * for the same file, hash, threads and provider.
+   */
+  load(id: string, role?: string): Promise<LoadedModel> {
     const entry = this.entry(id);
-    const key = [this.modelPath(id), entry.sha256, this.intraOpNumThreads, this.executionProvider].join('|');
+    const spec = this.fileSpec(id, role);
+    const key = [this.modelPath(id, role), spec.sha256, this.intraOpNumThreads, this.executionProvider].join(
+      '|',
+    );
     let p = sessionCache.get(key);
     if (!p) {
-      p = this.create(entry);
+      p = this.create(entry, role);
       sessionCache.set(key, p);
       // A failed load must not poison the cache: the user may fix the file and retry.
       p.catch(() => sessionCache.delete(key));
@@ -142,9 +173,10 @@ export class ModelRegistry {
     return p;
   }
 
-  private async create(entry: ModelEntry): Promise<LoadedModel> {
+  private async create(entry: ModelEntry, role?: string): Promise<LoadedModel> {
     const t0 = performance.now();
-    const bytes = this.readVerified(entry.id);
+    const bytes = this.readVerified(entry.id, role);
+    const file = this.modelPath(entry.id, role);
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: this.intraOpNumThreads,
       interOpNumThreads: 1,
@@ -168,15 +200,18 @@ export class ModelRegistry {
         session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] });
       } catch (cause) {
         throw new ModelLoadError(
-          `model "${entry.id}": onnxruntime cannot load ${this.modelPath(entry.id)}: ${(cause as Error).message}`,
+          `model "${entry.id}": onnxruntime cannot load ${file}: ${(cause as Error).message}`,
           { cause },
         );
       }
     }
-    const missing = [
-      ...(session.inputNames.includes(entry.input.name) ? [] : [`input "${entry.input.name}"`]),
-      ...(session.outputNames.includes(entry.output.name) ? [] : [`output "${entry.output.name}"`]),
-    ];
+    // Only the main graph has its tensor names in the manifest; extra graphs are checked by their users.
+    const missing = role
+      ? []
+      : [
+          ...(session.inputNames.includes(entry.input.name) ? [] : [`input "${entry.input.name}"`]),
+          ...(session.outputNames.includes(entry.output.name) ? [] : [`output "${entry.output.name}"`]),
+        ];
     if (missing.length > 0) {
       await session.release();
       throw new ModelLoadError(
@@ -185,7 +220,7 @@ export class ModelRegistry {
       );
     }
     const loadMs = performance.now() - t0;
-    this.logger.debug('model loaded', { model: entry.id, version: entry.version, provider, loadMs });
+    this.logger.debug('model loaded', { model: entry.id, role, version: entry.version, provider, loadMs });
     return { entry, session, executionProvider: provider, loadMs };
   }
 
@@ -211,7 +246,9 @@ export class ModelRegistry {
     const result = await session.run({ [entry.input.name]: input });
     const out = result[entry.output.name];
     if (!out) throw new ModelLoadError(`model "${id}": no output "${entry.output.name}"`);
-    const width = entry.output.labels.length;
+    const labels = entry.output.labels;
+    if (!labels) throw new ModelLoadError(`model "${id}" has no output.labels; run() is for classifiers`);
+    const width = labels.length;
     const values = out.data as Float32Array;
     if (values.length !== width * batchSize) {
       throw new ModelLoadError(
@@ -223,6 +260,19 @@ export class ModelRegistry {
     for (let i = 0; i < batchSize; i++) rows.push(values.slice(i * width, (i + 1) * width));
     out.dispose();
     return rows;
+  }
+
+  /**
+   * Runs the graph of `id` (or its extra graph `role`) on named tensors and returns every output. The caller owns
+   * the returned tensors and should `dispose()` them.
+   */
+  async runTensors(
+    id: string,
+    feeds: Record<string, ort.Tensor>,
+    role?: string,
+  ): Promise<Record<string, ort.Tensor>> {
+    const { session } = await this.load(id, role);
+    return session.run(feeds) as Promise<Record<string, ort.Tensor>>;
   }
 
   /** Releases every cached session of the process (all registries). */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { decodeAudio } from '../audio/decode-audio';
 import type { Detector, DetectorInput, Tier } from '../detectors/detector';
+import { IMAGE_OCR_DETECTOR_ID } from '../detectors/detector-ids';
 import { ensureInit, runDetectors } from '../detectors/run-detectors';
 import {
   EmptyItemError,
@@ -79,7 +80,7 @@ export class ModerationEngine {
   private readonly cache?: ContentCache;
   private readonly logger: Logger;
   private readonly now: () => Date;
-  private readonly disabled: ReadonlySet<string>;
+  private readonly disabled: Record<Tier, ReadonlyMap<string, string>>;
   private readonly tierFor: (media: MediaKind) => Tier;
 
   constructor(options: ModerationEngineOptions) {
@@ -91,7 +92,7 @@ export class ModerationEngine {
     this.detectors = options.detectors.filter((d) => d.media.some((m) => d.tiers.includes(tierFor(m))));
     this.cache = options.cache;
     this.now = options.now ?? (() => new Date());
-    this.disabled = new Set(options.policy.disabledDetectors);
+    this.disabled = { fast: disabledIn('fast', options.policy), heavy: disabledIn('heavy', options.policy) };
     this.fingerprint = createHash('sha256')
       .update(
         JSON.stringify({
@@ -203,7 +204,7 @@ export class ModerationEngine {
     const outcome = await runDetectors(applicable, prepared.input, {
       timeoutMs: this.policy.limits.detectorTimeoutMs,
       logger: log,
-      disabled: this.disabled,
+      disabled: this.disabled[tier],
       signal,
     });
     const runs = [prepared.run, ...outcome.runs];
@@ -304,4 +305,13 @@ export class ModerationEngine {
       durationMs: Math.round(performance.now() - started),
     });
   }
+}
+
+/** Detectors the policy switches off in `tier`, with the reason each verdict records. */
+function disabledIn(tier: Tier, policy: Policy): ReadonlyMap<string, string> {
+  const off = new Map<string, string>(policy.disabledDetectors.map((id) => [id, 'disabled by policy']));
+  if (tier === 'fast' && !policy.ocr.fastTier && !off.has(IMAGE_OCR_DETECTOR_ID)) {
+    off.set(IMAGE_OCR_DETECTOR_ID, 'OCR is off in the fast tier by policy (ocr.fastTier: false)');
+  }
+  return off;
 }

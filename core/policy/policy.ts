@@ -60,6 +60,14 @@ export const PolicySchema = z
     }),
     /** Detector ids not to run under this policy (they show as `skipped`). */
     disabledDetectors: z.array(z.string()).default([]),
+    /** Text-in-image reading. OCR costs ~0.1–0.5 s per image with text; the fast tier can leave it to the heavy tier. */
+    ocr: z
+      .object({
+        /** Run OCR in the fast tier (Lambda, `winnow scan` images). `false` skips it there with a reason. */
+        fastTier: z.boolean().default(true),
+      })
+      .strict()
+      .default({ fastTier: true }),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -75,7 +75,7 @@ describe('winnow scan examples (the Quickstart job)', () => {
     }
   });
 
-  it('classifies every example image with the NSFW model, worst frame first', () => {
+  it('classifies every example image with the NSFW model and reads its text with OCR', () => {
     const images = verdicts.filter((v) => v.item.media === 'image');
     expect(images.length).toBeGreaterThan(0);
     for (const v of images) {
@@ -83,8 +83,35 @@ describe('winnow scan examples (the Quickstart job)', () => {
         status: 'ok',
         model: { id: 'nsfw-mobilenet-v2-mid' },
       });
-      expect(v.decision).toBe('allow');
+      expect(v.detectors.find((d) => d.id === 'image-ocr')).toMatchObject({
+        status: 'ok',
+        model: { id: 'ocr-det-ppocr-v4+ocr-rec-ppocr-v4+ocr-cls-ppocr-mobile-v2' },
+      });
+      expect(v.categories.find((c) => c.id === 'sexual')?.decision).toBe('allow');
     }
+  });
+
+  it('catches the scam text on an image through OCR, with boxes and the recognised strings', () => {
+    const scam = verdicts.find((v) => v.item.uri.endsWith('/images/scam-text.png'));
+    expect(scam?.decision).toBe('block');
+    const spam = scam?.signals.find((s) => s.detector === 'image-ocr' && s.category === 'spam');
+    const regions = (spam?.evidence ?? []).filter((e) => e.kind === 'region');
+    expect(regions.length).toBeGreaterThan(0);
+    // The link shortener sits in the blue button at x 110-330, y 168-212 of the 440x240 picture.
+    const link = regions.find((e) => e.kind === 'region' && e.rule === 'spam.url-shortener');
+    expect(link).toMatchObject({ frame: 0, text: expect.stringContaining('bit.ly') });
+    if (link?.kind === 'region') {
+      expect(link.x).toBeGreaterThanOrEqual(100);
+      expect(link.x + link.width).toBeLessThanOrEqual(340);
+      expect(link.y).toBeGreaterThanOrEqual(160);
+      expect(link.y + link.height).toBeLessThanOrEqual(220);
+    }
+    // The benign meme's caption is read but flags nothing.
+    const meme = verdicts.find((v) => v.item.uri.endsWith('/images/meme.png'));
+    const text = meme?.signals.find((s) => s.label === 'ocr-text')?.evidence ?? [];
+    const read = text.map((e) => (e.kind === 'region' ? e.text : '')).join(' ');
+    expect(read.replace(/\s+/g, '')).toContain('WHENTHEBUILDPASSES');
+    expect(meme?.decision).toBe('allow');
   });
 
   it('catches the spoken threat in audio with a segment time', () => {

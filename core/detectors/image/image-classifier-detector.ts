@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import type { RgbFrame } from '../../image/decode-image';
+import { pixelsToTensor } from '../../image/pixels-to-tensor';
 import type { ModelEntry } from '../../models/model-manifest';
 import type { ModelRegistry } from '../../models/model-registry';
 import type { Signal } from '../../signals';
@@ -54,7 +55,7 @@ function categorySignals(
   frames: readonly RgbFrame[],
   rows: readonly Float32Array[],
 ): Signal[] {
-  const labels = entry.output.labels;
+  const labels = entry.output.labels ?? [];
   const signals: Signal[] = [];
   for (const [category, feeds] of Object.entries(entry.categories ?? {})) {
     let best = { score: 0, frame: 0, label: '' };
@@ -84,21 +85,13 @@ function categorySignals(
 /** Resizes one frame to the model's input and lays it out as float32 in the model's layout. */
 async function toTensor(frame: RgbFrame, entry: ModelEntry): Promise<Float32Array> {
   const pre = entry.input.preprocessing;
-  if (!pre) throw new Error(`model ${entry.id} has no image preprocessing in the manifest`);
+  if (!pre?.size) throw new Error(`model ${entry.id} has no fixed-size image preprocessing in the manifest`);
   const [height, width] = pre.size;
   const pixels = await sharp(frame.data, { raw: { width: frame.width, height: frame.height, channels: 3 } })
     .resize(width, height, { fit: 'fill', kernel: pre.resize === 'nearest' ? 'nearest' : 'linear' })
     .raw()
     .toBuffer();
   const out = new Float32Array(width * height * 3);
-  const nchw = entry.input.layout === 'NCHW';
-  const plane = width * height;
-  for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) {
-      const src = pre.colorOrder === 'BGR' ? 2 - c : c;
-      const v = (pixels[i * 3 + src] ?? 0) * pre.scale + pre.offset;
-      out[nchw ? c * plane + i : i * 3 + c] = v;
-    }
-  }
+  pixelsToTensor(pixels, width, height, pre, entry.input.layout === 'NCHW' ? 'NCHW' : 'NHWC', out);
   return out;
 }

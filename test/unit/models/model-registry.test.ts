@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
+import { Tensor } from 'onnxruntime-node';
 import { ModelLoadError } from '../../../core/errors';
 import { createLogger } from '../../../core/logging/logger';
 import {
@@ -143,6 +144,38 @@ describe('ModelRegistry', () => {
     await expect(registry.load('tiny-add')).rejects.toThrow(/no input "pixels"/);
   });
 
+  test('extra files by role: verified graphs and text, unknown roles and bad hashes named', async () => {
+    writeFileSync(path.join(dir, 'second.onnx'), bytes);
+    writeFileSync(path.join(dir, 'dict.txt'), 'a\nb\n');
+    const withFiles = parseModelManifest(
+      manifestFor(sha256Hex(bytes), {
+        files: {
+          decoder: { file: 'second.onnx', sha256: sha256Hex(bytes) },
+          labels: { file: 'dict.txt', sha256: sha256Hex(Buffer.from('a\nb\n')) },
+        },
+      }),
+    );
+    const registry = new ModelRegistry({ manifest: withFiles, modelDir: dir, env: {} });
+    expect(registry.readText('tiny-add', 'labels')).toBe('a\nb\n');
+    expect(registry.modelPath('tiny-add', 'decoder')).toBe(path.join(dir, 'second.onnx'));
+    const decoder = await registry.load('tiny-add', 'decoder');
+    const main = await registry.load('tiny-add');
+    expect(decoder.session).not.toBe(main.session);
+    const out = await registry.runTensors(
+      'tiny-add',
+      { x: new Tensor('float32', Float32Array.of(1, 1), [1, 2]) },
+      'decoder',
+    );
+    expect(Array.from(out.y?.data as Float32Array)).toEqual([2, 3]);
+    expect(() => registry.modelPath('tiny-add', 'tokenizer')).toThrow(
+      /no file with role "tokenizer".*decoder, labels/,
+    );
+    writeFileSync(path.join(dir, 'dict.txt'), 'changed');
+    expect(() => registry.readText('tiny-add', 'labels')).toThrow(
+      /model "tiny-add" \(labels\): SHA-256 mismatch/,
+    );
+  });
+
   test('WINNOW_EP selects the provider; cuda falls back to CPU with a warning when unavailable', async () => {
     expect(() => new ModelRegistry({ manifest, modelDir: dir, env: { WINNOW_EP: 'tpu' } })).toThrow(
       /WINNOW_EP="tpu"/,
@@ -163,7 +196,26 @@ describe('model manifest', () => {
 
   test('the bundled models/manifest.json is valid', () => {
     const m = loadModelManifest(path.join(__dirname, '../../../models/manifest.json'));
-    expect(m.models.map((e) => e.id)).toContain('nsfw-mobilenet-v2-mid');
+    expect(m.models.map((e) => e.id)).toEqual(
+      expect.arrayContaining([
+        'nsfw-mobilenet-v2-mid',
+        'ocr-det-ppocr-v4',
+        'ocr-rec-ppocr-v4',
+        'ocr-cls-ppocr-mobile-v2',
+      ]),
+    );
+  });
+
+  test('recognisers may name a dictionary instead of labels', () => {
+    const m = parseModelManifest(
+      manifestFor(sha, {
+        task: 'text-recognition',
+        categories: {},
+        output: { name: 'y', labelsFile: 'keys.txt' },
+        files: { labels: { file: 'keys.txt', sha256: sha } },
+      }),
+    );
+    expect(m.models[0]?.output.labels).toBeUndefined();
   });
 
   test.each([
@@ -176,6 +228,18 @@ describe('model manifest', () => {
     ],
     ['a weight above 1', { categories: { sexual: [{ label: 'a', weight: 2 }] } }, /weight/],
     ['an unknown field', { extra: true }, /extra|Unrecognized/i],
+    ['a classifier without labels', { output: { name: 'y' } }, /needs output.labels/],
+    [
+      'a labelsFile not listed under files',
+      { task: 'text-recognition', output: { name: 'y', labelsFile: 'keys.txt' } },
+      /must also be listed under files/,
+    ],
+    [
+      'an extra file outside the folder',
+      { files: { decoder: { file: '/abs.onnx', sha256: sha } } },
+      /relative path/,
+    ],
+    ['an unknown task', { task: 'telepathy' }, /task/],
   ])('rejects %s', (_name, overrides, pattern) => {
     expect(() => parseModelManifest(manifestFor(sha, overrides))).toThrow(ModelLoadError);
     expect(() => parseModelManifest(manifestFor(sha, overrides))).toThrow(pattern);
