@@ -123,6 +123,7 @@ export class OcrEngine {
 
   /** Reads the text on one frame; lines come in reading order. */
   async recognize(frame: RgbFrame, signal?: AbortSignal): Promise<OcrLine[]> {
+    signal?.throwIfAborted();
     const boxes = await this.detect(frame);
     signal?.throwIfAborted();
     if (boxes.length === 0) return [];

@@ -25,9 +25,10 @@ export function recoverSpaces(
     const to = Math.min(width, Math.ceil(((steps[i] as number) + 0.5) * pixelsPerStep));
     gaps.push(longestRun(blank, from, to));
   }
-  // A word gap must also stand out from this line's letter spacing (wide tracking is not a space).
+  // A word gap must also stand out from this line's letter spacing (wide tracking is not a space). The lower
+  // median, so that a short line where half the gaps are word gaps ("I AM") still gets its spaces.
   const sorted = gaps.slice(1).sort((a, b) => a - b);
-  const typical = sorted[Math.floor(sorted.length / 2)] ?? 0;
+  const typical = sorted[(sorted.length - 1) >> 1] ?? 0;
   const threshold = Math.max(minGap, typical * 2);
   let out = text[0] as string;
   for (let i = 1; i < text.length; i++) {
