@@ -1,4 +1,4 @@
-import { ENV } from '../config/env-names';
+import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import { CorruptMediaError, UnreadableItemError } from '../errors';
 import { ProcessStartError, type RunBoundedResult, runBounded } from '../process/run-bounded';
 
@@ -7,7 +7,7 @@ export const AUDIO_SAMPLE_RATE = 16000;
 
 /** Options for {@link decodeAudio}. */
 export interface DecodeAudioOptions {
-  /** Path to the ffmpeg binary; defaults to `FFMPEG_PATH` or `ffmpeg` on PATH. */
+  /** Path to the ffmpeg binary; defaults to {@link ffmpegBinary}. */
   readonly ffmpegPath?: string;
   /** Wall-clock limit for ffmpeg in milliseconds (default 60 000). */
   readonly timeoutMs?: number;
@@ -29,11 +29,7 @@ export interface DecodedAudio {
   readonly truncated: boolean;
 }
 
-/** The ffmpeg binary to run: `FFMPEG_PATH` when set, else `ffmpeg` on PATH. */
-export function ffmpegBinary(): string {
-  const fromEnv = process.env[ENV.ffmpegPath];
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : 'ffmpeg';
-}
+export { ffmpegBinary };
 
 /**
  * Decodes any audio or video file (the first audio stream) to 16 kHz mono float32 PCM with ffmpeg. A Buffer is
@@ -55,12 +51,9 @@ export async function decodeAudio(
     options.maxOutputBytes ?? Math.ceil(maxDurationSec * AUDIO_SAMPLE_RATE * 4) + AUDIO_SAMPLE_RATE * 4;
   const fromPipe = typeof input !== 'string';
   const args = [
-    '-nostdin',
-    '-hide_banner',
+    ...SAFE_INPUT_ARGS,
     '-loglevel',
     'error',
-    '-protocol_whitelist',
-    'file,pipe',
     '-i',
     fromPipe ? 'pipe:0' : input,
     '-vn',

@@ -1,3 +1,4 @@
+import { selectTranscriber } from '../audio/select-transcriber';
 import { ModelRegistry } from '../models/model-registry';
 import { createAudioSpeechDetector } from './audio/audio-speech-detector';
 import type { Detector } from './detector';
@@ -27,6 +28,7 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
       tiers: ['heavy'],
     }),
     createImageOcrDetector({ registry, textDetectors: textForDerived }),
-    createAudioSpeechDetector({ textDetectors: textForDerived }),
+    // A Whisper export in the manifest replaces pocketsphinx.
+    createAudioSpeechDetector({ textDetectors: textForDerived, transcriber: selectTranscriber(registry) }),
   ] as Detector[];
 }
