@@ -1,5 +1,5 @@
-import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import { CorruptMediaError, UnreadableItemError } from '../errors';
+import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import { ProcessStartError, type RunBoundedResult, runBounded } from '../process/run-bounded';
 
 /** Sample rate of every PCM buffer in the audio pipeline. */

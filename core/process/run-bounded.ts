@@ -14,6 +14,8 @@ export interface RunBoundedOptions {
   readonly signal?: AbortSignal;
   /** Kills the child when its stdout grows past this many bytes. */
   readonly maxStdoutBytes?: number;
+  /** How much of stderr to keep (the end of it); default 4096 bytes. */
+  readonly stderrKeepBytes?: number;
 }
 
 /** How a bounded child ended (it ran to exit; limits and start failures reject instead). */
@@ -23,6 +25,8 @@ export interface RunBoundedResult {
   readonly signal: NodeJS.Signals | null;
   /** The last lines of stderr, for error messages. */
   readonly stderrTail: string;
+  /** The kept end of stderr (`stderrKeepBytes`), for callers that parse it. */
+  readonly stderr: string;
 }
 
 /** The child process could not be started at all (missing binary, no permission). */
@@ -89,13 +93,13 @@ export function runBounded(
       chunks.push(chunk);
     });
     child.stderr?.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString('utf8')).slice(-STDERR_KEEP);
+      stderr = (stderr + chunk.toString('utf8')).slice(-(options.stderrKeepBytes ?? STDERR_KEEP));
     });
     child.on('error', (err: NodeJS.ErrnoException) => finish(failure ?? new ProcessStartError(binary, err)));
     child.on('close', (code, sig) => {
       if (failure !== undefined) return finish(failure);
       const stderrTail = stderr.trim().split('\n').slice(-3).join(' | ');
-      finish(undefined, { stdout: Buffer.concat(chunks), code, signal: sig, stderrTail });
+      finish(undefined, { stdout: Buffer.concat(chunks), code, signal: sig, stderrTail, stderr });
     });
 
     if (options.stdin && child.stdin) {
