@@ -48,6 +48,11 @@ export class ItemTooLargeError extends PermanentError {
 }
 
 /** The item could not be read: missing, a broken or looping link, no permission, or not a regular file. */
+/** Audio or video longer than the policy's `limits.maxMediaDurationSec`; refused after probing, before decoding. */
+export class MediaTooLongError extends PermanentError {
+  readonly code = 'too-long';
+}
+
 export class UnreadableItemError extends PermanentError {
   readonly code = 'unreadable';
 }

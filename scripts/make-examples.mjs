@@ -508,7 +508,14 @@ function makeAudio(encoders, voice, tmp) {
   return audioEncoders;
 }
 
-function makeVideo(encoders) {
+// clip.mp4 timeline: a moving test pattern; speech "If you come back here again, I will hurt you." from 1.0 s
+// (the threat is its second half, about 2.5-3.6 s); a scam caption on screen from 5.0 to 8.0 s.
+const CLIP_SECONDS = 9;
+const SPEECH_AT = 1.0;
+const CAPTION_FROM = 5.0;
+const CAPTION_TO = 8.0;
+
+async function makeVideo(encoders, voice, tmp) {
   mkdirSync(join(OUT, 'video'), { recursive: true });
   const src = [
     '-f',
@@ -526,17 +533,61 @@ function makeVideo(encoders) {
     ? ['-c:v', 'libx264', '-preset', 'medium', '-crf', '30', '-pix_fmt', 'yuv420p', '-threads', '1']
     : ['-c:v', 'mpeg4', '-q:v', '8', '-threads', '1'];
   if (!h264) warn('ffmpeg has no libx264; video/clip.mp4 uses MPEG-4 Part 2');
-  const a = encoders.has('aac') ? ['-c:a', 'aac', '-b:a', '32k', '-ac', '1'] : ['-an'];
+  const hasAac = encoders.has('aac');
+
+  // The caption: a PNG overlaid for a time window (drawtext needs libfreetype, which not every ffmpeg has).
+  const caption = join(tmp, 'caption.png');
+  await sharp(
+    svg(
+      480,
+      90,
+      `<rect x="20" y="8" width="440" height="74" rx="10" fill="#ffe600" stroke="#d00000" stroke-width="4"/>
+       ${svgText(240, 42, 26, 'CLAIM YOUR PRIZE NOW', { fill: '#000' })}
+       ${svgText(240, 72, 22, 'bit.ly/xyz', { fill: '#0047ff' })}`,
+    ),
+  )
+    .png()
+    .toFile(caption);
+  const voiceWav = join(tmp, 'clip-voice.wav');
+  run(FLITE, ['-voice', voice, '-t', 'If you come back here again, I will hurt you.', '-o', voiceWav], 'clip voice');
+  const delayMs = Math.round(SPEECH_AT * 1000);
   ffmpeg(
-    [...src, ...v, ...a, '-shortest', '-movflags', '+faststart', ...BITEXACT, join(OUT, 'video/clip.mp4')],
+    [
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=480x270:rate=15:duration=${CLIP_SECONDS}`,
+      '-loop',
+      '1',
+      '-i',
+      caption,
+      '-i',
+      voiceWav,
+      '-filter_complex',
+      `[0:v][1:v]overlay=x=0:y=170:enable='between(t,${CAPTION_FROM},${CAPTION_TO})':shortest=1[v];` +
+        `[2:a]adelay=${delayMs}|${delayMs},apad,atrim=0:${CLIP_SECONDS},aresample=22050[a]`,
+      '-map',
+      '[v]',
+      ...(hasAac ? ['-map', '[a]'] : []),
+      '-t',
+      String(CLIP_SECONDS),
+      ...v,
+      ...(hasAac ? ['-c:a', 'aac', '-b:a', '32k', '-ac', '1'] : []),
+      '-movflags',
+      '+faststart',
+      ...BITEXACT,
+      join(OUT, 'video/clip.mp4'),
+    ],
     'clip.mp4',
   );
   record(
     'video/clip.mp4',
     'video',
-    `3 s 320x240 testsrc + 440 Hz tone (${h264 ? 'H.264' : 'MPEG-4'}/${a[0] === '-an' ? 'no audio' : 'AAC'}); benign`,
+    `${CLIP_SECONDS} s 480x270 test pattern (${h264 ? 'H.264' : 'MPEG-4'}/${hasAac ? 'AAC' : 'no audio'}): ` +
+      `a spoken threat from ${SPEECH_AT} s (flite) and an on-screen scam caption from ${CAPTION_FROM} to ${CAPTION_TO} s`,
+    hasAac ? ['spam', 'violence'] : ['spam'],
   );
-  used.mp4 = `${h264 ? 'libx264' : 'mpeg4'}${a[0] === '-an' ? '' : ' + aac'}`;
+  used.mp4 = `${h264 ? 'libx264' : 'mpeg4'}${hasAac ? ' + aac' : ''}`;
 
   const vp = ['libvpx-vp9', 'libvpx'].find((e) => encoders.has(e));
   if (vp) {
@@ -623,8 +674,8 @@ ffmpeg, flite, sharp/libvips or fonts may produce different bytes.
 \`expected.json\` maps each sample's path (relative to this folder) to its media kind and
 the categories of the default taxonomy (see \`docs/taxonomy.md\`) a correct scan should flag.
 An empty list means "should be allowed". \`images/scam-text.png\` is only caught by reading its text
-(OCR); the audio samples are checked by the speech detector, which needs pocketsphinx. Videos are
-\`[]\` until the video pipeline exists. This README
+(OCR); the audio samples are checked by the speech detector, which needs pocketsphinx.
+\`video/clip.mp4\` carries a spoken threat and an on-screen scam caption at known times (see the table). This README
 and \`expected.json\` are not samples: leave them out when scoring a scan of this folder.
 
 Samples are synthetic and meant to be safe to open: no real personal data, no explicit
@@ -659,7 +710,7 @@ async function main() {
     await makeTexts(texts, categories);
     await makeImages();
     const audio = makeAudio(encoders, voice, tmp);
-    const video = makeVideo(encoders);
+    const video = await makeVideo(encoders, voice, tmp);
     av = { ...audio, ...video };
   } finally {
     rmSync(tmp, { recursive: true, force: true });

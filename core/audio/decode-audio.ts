@@ -13,6 +13,8 @@ export interface DecodeAudioOptions {
   readonly timeoutMs?: number;
   /** Decode at most this many seconds of audio (ffmpeg `-t`; default 3600). Longer input is cut, not refused. */
   readonly maxDurationSec?: number;
+  /** Start decoding this many seconds in (fast input seeking; default 0). */
+  readonly startSec?: number;
   /** Refuse output above this many bytes of float32 PCM (default: enough for `maxDurationSec`, plus slack). */
   readonly maxOutputBytes?: number;
   /** Aborts the decode (ffmpeg is killed). */
@@ -54,6 +56,7 @@ export async function decodeAudio(
     ...SAFE_INPUT_ARGS,
     '-loglevel',
     'error',
+    ...(options.startSec ? ['-ss', String(options.startSec)] : []),
     '-i',
     fromPipe ? 'pipe:0' : input,
     '-vn',

@@ -1,8 +1,10 @@
+import type { MediaProbe } from '../ffmpeg/probe-media';
 import type { DecodedImage } from '../image/decode-image';
 import type { Logger } from '../logging/logger';
 import type { MediaKind } from '../media/media-type';
 import type { Signal } from '../signals';
 import type { NormalizedText } from '../text/normalized-text';
+import type { FrameSampling } from '../video/sample-frames';
 
 /** Which processing tier a verdict was made in. */
 export type Tier = 'fast' | 'heavy';
@@ -32,8 +34,25 @@ export interface ImageContent {
   readonly image: DecodedImage;
 }
 
-/** What a detector receives. Video joins this union when it is built. */
-export type DetectorInput = TextContent | AudioContent | ImageContent;
+/** A video file on local disk, probed, with the policy's sampling settings. Detectors stream from `path`. */
+export interface VideoContent {
+  readonly kind: 'video';
+  /** A local file (the item itself, or a private spooled copy) that stays until every detector has finished. */
+  readonly path: string;
+  readonly probe: MediaProbe;
+  readonly durationSec: number;
+  readonly settings: VideoSettings;
+}
+
+/** How the heavy tier reads a video, from the policy's `video` section. */
+export interface VideoSettings {
+  readonly sampling: FrameSampling;
+  readonly ocr: 'keyframes' | 'all' | 'off';
+  readonly frameModel: 'fast' | 'heavy';
+}
+
+/** What a detector receives. */
+export type DetectorInput = TextContent | AudioContent | ImageContent | VideoContent;
 
 /** Per-call context for a detector. */
 export interface DetectorContext {

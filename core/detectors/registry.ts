@@ -1,10 +1,13 @@
 import { selectTranscriber } from '../audio/select-transcriber';
 import { ModelRegistry } from '../models/model-registry';
+import { OcrEngine } from '../ocr/ocr-engine';
 import { createAudioSpeechDetector } from './audio/audio-speech-detector';
 import type { Detector } from './detector';
 import { createImageClassifierDetector } from './image/image-classifier-detector';
 import { createImageOcrDetector } from './image/image-ocr-detector';
 import { createTextDetectors } from './text';
+import { createVideoFramesDetector } from './video/video-frames-detector';
+import { createVideoSpeechDetector } from './video/video-speech-detector';
 
 /** Models behind the built-in image detectors (ids in `models/manifest.json`). */
 export const FAST_IMAGE_MODEL = 'nsfw-mobilenet-v2-mid';
@@ -18,6 +21,12 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
   const text = createTextDetectors();
   // Transcripts and OCR text go through the same text detector instances, so their lexicons are compiled once.
   const textForDerived = text.filter((d) => d.id !== 'text-language');
+  // A Whisper export in the manifest replaces pocketsphinx.
+  const speech = createAudioSpeechDetector({
+    textDetectors: textForDerived,
+    transcriber: selectTranscriber(registry),
+  });
+  const ocr = new OcrEngine(registry);
   return [
     ...text,
     createImageClassifierDetector({ registry, modelId: FAST_IMAGE_MODEL, id: 'image-nsfw', tiers: ['fast'] }),
@@ -27,8 +36,15 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
       id: 'image-nsfw-heavy',
       tiers: ['heavy'],
     }),
-    createImageOcrDetector({ registry, textDetectors: textForDerived }),
-    // A Whisper export in the manifest replaces pocketsphinx.
-    createAudioSpeechDetector({ textDetectors: textForDerived, transcriber: selectTranscriber(registry) }),
+    createImageOcrDetector({ registry, textDetectors: textForDerived, engine: ocr }),
+    speech,
+    createVideoFramesDetector({
+      registry,
+      fastModelId: FAST_IMAGE_MODEL,
+      heavyModelId: HEAVY_IMAGE_MODEL,
+      textDetectors: textForDerived,
+      ocr,
+    }),
+    createVideoSpeechDetector({ speech }),
   ] as Detector[];
 }

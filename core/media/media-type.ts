@@ -22,6 +22,7 @@ export type MediaFormat =
   | 'ogg'
   | 'flac'
   | 'm4a'
+  | 'hls'
   | 'unknown';
 
 /** What sniffing learned about an item's bytes. */

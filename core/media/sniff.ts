@@ -25,7 +25,16 @@ function ascii(b: Uint8Array, offset: number, length: number): string {
  */
 export function sniffMedia(head: Uint8Array): MediaInfo {
   if (head.length === 0) return UNKNOWN;
-  return sniffBinary(head) ?? sniffText(head) ?? UNKNOWN;
+  return sniffBinary(head) ?? sniffPlaylist(head) ?? sniffText(head) ?? UNKNOWN;
+}
+
+/**
+ * HLS playlists are text, but they stand for video and only point at other files or URLs: recognised so they get
+ * an explicit `unsupported-media` verdict instead of being read as harmless text.
+ */
+function sniffPlaylist(b: Uint8Array): MediaInfo | undefined {
+  const start = startsWith(b, [0xef, 0xbb, 0xbf]) ? 3 : 0;
+  return ascii(b, start, 7) === '#EXTM3U' ? info('video', 'hls', 'application/vnd.apple.mpegurl') : undefined;
 }
 
 function sniffBinary(b: Uint8Array): MediaInfo | undefined {

@@ -5,13 +5,16 @@ import type { Detector, DetectorInput, Tier } from '../detectors/detector';
 import { IMAGE_OCR_DETECTOR_ID } from '../detectors/detector-ids';
 import { ensureInit, runDetectors } from '../detectors/run-detectors';
 import {
+  CorruptMediaError,
   EmptyItemError,
   ItemTooLargeError,
+  MediaTooLongError,
   NotImplementedError,
   toErrorInfo,
   UnsupportedMediaError,
   WinnowError,
 } from '../errors';
+import { probeMedia } from '../ffmpeg/probe-media';
 import { buildSegments } from '../fusion/build-segments';
 import { decodeImage } from '../image/decode-image';
 import { type Logger, silentLogger } from '../logging/logger';
@@ -25,7 +28,8 @@ import { decodeText } from '../text/decode-text';
 import { normalizeText } from '../text/normalize';
 import { buildVerdict, errorVerdict } from '../verdict/build-verdict';
 import type { CachedResult, DetectorRun, Verdict, VerdictItem } from '../verdict/verdict';
-import { readItem } from './read-item';
+import { DEFAULT_FRAME_SAMPLING } from '../video/sample-frames';
+import { readItem, removeSpool } from './read-item';
 
 /** Version of the engine's own stages (sniffing, decoding, fusion); part of the content-cache key. */
 export const ENGINE_VERSION = '1.0.0';
@@ -64,6 +68,7 @@ export interface ModerateContext {
 
 const DECODE_STAGE = { id: 'text-decode', version: ENGINE_VERSION } as const;
 const AUDIO_DECODE_STAGE = { id: 'audio-decode', version: ENGINE_VERSION } as const;
+const VIDEO_PROBE_STAGE = { id: 'video-probe', version: ENGINE_VERSION } as const;
 const IMAGE_DECODE_STAGE = { id: 'image-decode', version: ENGINE_VERSION } as const;
 
 /**
@@ -127,6 +132,7 @@ export class ModerationEngine {
       bytes: source.size,
     };
     const vctx = { policy: this.policy, runId: ctx.runId, createdAt: this.now() };
+    let spoolPath: string | undefined;
     try {
       const { limits } = this.policy;
       if (source.size > limits.maxItemBytes) {
@@ -134,7 +140,12 @@ export class ModerationEngine {
           `item is ${source.size} bytes; the policy limit is ${limits.maxItemBytes}`,
         );
       }
-      const read = await readItem(await source.open(), limits.maxTextBytes);
+      const read = await readItem(await source.open(), {
+        keepLimit: limits.maxTextBytes,
+        // ffmpeg reads audio and video from a file (MP4 indexes may sit at the end), so they go to disk, not memory.
+        spoolWhen: (head) => SPOOLED_MEDIA.has(sniffMedia(head).kind),
+      });
+      spoolPath = read.spoolPath;
       const media = sniffMedia(read.head);
       item = {
         uri: source.uri,
@@ -165,7 +176,7 @@ export class ModerationEngine {
         return verdict;
       }
 
-      const result = await this.score(media, read.content, read.bytes, log, ctx.signal);
+      const result = await this.score(media, read.content ?? read.spoolPath, read.bytes, log, ctx.signal);
       if (!result.detectors.some((d) => d.status === 'failed')) await this.cache?.put(key, result);
       const verdict = buildVerdict(item, result, vctx, false);
       this.logDone(log, verdict, started);
@@ -176,21 +187,26 @@ export class ModerationEngine {
       const verdict = errorVerdict(item, info, { ...vctx, tier: this.tier });
       this.logDone(log, verdict, started);
       return verdict;
+    } finally {
+      await removeSpool(spoolPath).catch((error: unknown) =>
+        log.warn('cannot remove a temporary copy', { error, path: spoolPath }),
+      );
     }
   }
 
   private async score(
     media: MediaInfo,
-    content: Buffer | undefined,
+    content: Buffer | string | undefined,
     bytes: number,
     log: Logger,
     signal?: AbortSignal,
   ): Promise<CachedResult> {
     const tier = this.tierFor(media.kind);
     const applicable = this.detectors.filter((d) => d.media.includes(media.kind) && d.tiers.includes(tier));
-    if (media.kind === 'video' || media.kind === 'unknown') {
-      // Video detectors join the registry with the heavy path; until then say so plainly.
-      throw new NotImplementedError(`no ${media.kind} detectors in the ${tier} tier yet (${media.format})`);
+    if (media.format === 'hls') {
+      throw new UnsupportedMediaError(
+        'an HLS playlist only points at other files or URLs; Winnow moderates files, and never fetches what they reference',
+      );
     }
     if (applicable.length === 0) {
       throw new NotImplementedError(`no ${media.kind} detectors in the ${tier} tier (${media.format})`);
@@ -201,8 +217,11 @@ export class ModerationEngine {
       );
     }
     const prepared = await this.prepare(media, content, signal);
+    const mediaSec =
+      prepared.input.kind === 'video' || prepared.input.kind === 'audio' ? prepared.input.durationSec : 0;
     const outcome = await runDetectors(applicable, prepared.input, {
-      timeoutMs: this.policy.limits.detectorTimeoutMs,
+      // Long media may take about as long as it plays, on top of the per-item budget.
+      timeoutMs: this.policy.limits.detectorTimeoutMs + Math.ceil(mediaSec * 1000),
       logger: log,
       disabled: this.disabled[tier],
       signal,
@@ -251,12 +270,41 @@ export class ModerationEngine {
   /** Turns the item's bytes into what its detectors read, with the preparing stage recorded like a detector. */
   private async prepare(
     media: MediaInfo,
-    content: Buffer,
+    content: Buffer | string,
     signal?: AbortSignal,
   ): Promise<{ input: DetectorInput; signals: Signal[]; run: DetectorRun }> {
+    if (media.kind === 'video') {
+      const started = performance.now();
+      const path = mustBePath(content);
+      const probe = await probeMedia(path, { signal });
+      this.checkDuration(probe.durationSec);
+      if (!probe.video) throw new CorruptMediaError(`the ${media.format} file has no video stream`);
+      const v = this.policy.video;
+      return {
+        input: {
+          kind: 'video',
+          path,
+          probe,
+          durationSec: probe.durationSec ?? 0,
+          settings: {
+            sampling: {
+              ...DEFAULT_FRAME_SAMPLING,
+              fps: v.fps,
+              sceneThreshold: v.sceneThreshold,
+              maxSide: v.frameMaxSide,
+              maxDurationSec: this.policy.limits.maxMediaDurationSec,
+            },
+            ocr: v.ocr,
+            frameModel: v.frameModel,
+          },
+        },
+        signals: [],
+        run: { ...VIDEO_PROBE_STAGE, status: 'ok', durationMs: Math.round(performance.now() - started) },
+      };
+    }
     if (media.kind === 'image') {
       const started = performance.now();
-      const image = await decodeImage(content, media.format);
+      const image = await decodeImage(mustBeBuffer(content), media.format);
       return {
         input: { kind: 'image', image },
         signals: [],
@@ -265,7 +313,12 @@ export class ModerationEngine {
     }
     if (media.kind === 'audio') {
       const started = performance.now();
-      const audio = await decodeAudio(content, { signal });
+      if (typeof content === 'string')
+        this.checkDuration((await probeMedia(content, { signal })).durationSec);
+      const audio = await decodeAudio(content, {
+        signal,
+        maxDurationSec: this.policy.limits.maxMediaDurationSec,
+      });
       return {
         input: {
           kind: 'audio',
@@ -277,7 +330,7 @@ export class ModerationEngine {
         run: { ...AUDIO_DECODE_STAGE, status: 'ok', durationMs: Math.round(performance.now() - started) },
       };
     }
-    const decoded = decodeText(content, media.format);
+    const decoded = decodeText(mustBeBuffer(content), media.format);
     return {
       input: {
         kind: 'text',
@@ -290,6 +343,16 @@ export class ModerationEngine {
         : [],
       run: { ...DECODE_STAGE, status: 'ok' },
     };
+  }
+
+  /** Refuses media longer than the policy allows, from the header, before anything is decoded. */
+  private checkDuration(durationSec: number | undefined): void {
+    const max = this.policy.limits.maxMediaDurationSec;
+    if (durationSec !== undefined && durationSec > max) {
+      throw new MediaTooLongError(
+        `the media lasts ${Math.round(durationSec)} s; the policy limit is ${max} s`,
+      );
+    }
   }
 
   private logDone(log: Logger, verdict: Verdict, started: number): void {
@@ -314,4 +377,17 @@ function disabledIn(tier: Tier, policy: Policy): ReadonlyMap<string, string> {
     off.set(IMAGE_OCR_DETECTOR_ID, 'OCR is off in the fast tier by policy (ocr.fastTier: false)');
   }
   return off;
+}
+
+/** Media kinds ffmpeg reads from a temporary file rather than memory. */
+const SPOOLED_MEDIA: ReadonlySet<MediaKind> = new Set(['audio', 'video']);
+
+function mustBePath(content: Buffer | string): string {
+  if (typeof content !== 'string') throw new Error('media content was not spooled to a file');
+  return content;
+}
+
+function mustBeBuffer(content: Buffer | string): Buffer {
+  if (typeof content === 'string') throw new Error('content was spooled but is needed in memory');
+  return content;
 }

@@ -43,6 +43,27 @@ export const LimitsSchema = z
       .default(4 * 1024 * 1024 * 1024),
     /** Time budget per detector call. */
     detectorTimeoutMs: z.number().int().positive().default(30_000),
+    /** Audio and video longer than this get a `too-long` error verdict, found from the header before decoding. */
+    maxMediaDurationSec: z
+      .number()
+      .positive()
+      .default(3 * 3600),
+  })
+  .strict();
+
+/** How the heavy tier samples and reads video. */
+export const VideoPolicySchema = z
+  .object({
+    /** Regular frame samples per second. */
+    fps: z.number().positive().max(30).default(1),
+    /** Extra frames where ffmpeg's scene-change score exceeds this (0 disables). */
+    sceneThreshold: z.number().min(0).max(1).default(0.3),
+    /** Sampled frames are scaled to fit this many pixels per side. */
+    frameMaxSide: z.number().int().min(64).max(4096).default(640),
+    /** Which frames OCR reads: `keyframes` (the first and each visual change), `all` sampled frames, or none. */
+    ocr: z.enum(['keyframes', 'all', 'off']).default('keyframes'),
+    /** Frame classifier: the fast-tier model (cheaper) or the heavy one (more accurate). */
+    frameModel: z.enum(['fast', 'heavy']).default('heavy'),
   })
   .strict();
 
@@ -57,6 +78,14 @@ export const PolicySchema = z
       maxTextBytes: 16 * 1024 * 1024,
       maxItemBytes: 4 * 1024 * 1024 * 1024,
       detectorTimeoutMs: 30_000,
+      maxMediaDurationSec: 3 * 3600,
+    }),
+    video: VideoPolicySchema.default({
+      fps: 1,
+      sceneThreshold: 0.3,
+      frameMaxSide: 640,
+      ocr: 'keyframes',
+      frameModel: 'heavy',
     }),
     /** Detector ids not to run under this policy (they show as `skipped`). */
     disabledDetectors: z.array(z.string()).default([]),

@@ -26,7 +26,8 @@ describe('the ocr.fastTier policy switch', () => {
       ['scan', join(work, 'in'), '--policy', file, '--out', out, '--state-dir', join(work, `state-${name}`)],
       { cwd: work },
     );
-    expect(res.stderr).toBe('');
+    // Only progress lines (printed on long scans) may reach stderr.
+    expect(res.stderr.split('\n').filter((l) => l && !/^winnow: \d+\/\d+ /.test(l))).toEqual([]);
     const [verdict] = parseJsonl<Verdict>(readFileSync(join(out, 'verdicts.jsonl'), 'utf8'));
     return verdict as Verdict;
   }

@@ -38,15 +38,43 @@ export function createImageClassifierDetector(
     },
     async detect(input, ctx) {
       const frames = input.image.frames;
-      const tensors = await Promise.all(frames.map((f) => toTensor(f, entry)));
-      ctx.signal.throwIfAborted();
-      const per = tensors[0]?.length ?? 0;
-      const batch = new Float32Array(per * tensors.length);
-      for (const [i, t] of tensors.entries()) batch.set(t, i * per);
-      const rows = await registry.run(modelId, batch, frames.length);
+      const rows = await classifyFrames(registry, entry, frames, ctx.signal);
       return categorySignals(id, entry, frames, rows);
     },
   };
+}
+
+/** Classifies frames in one batch; one row of label scores per frame, in the manifest's label order. */
+export async function classifyFrames(
+  registry: ModelRegistry,
+  entry: ModelEntry,
+  frames: readonly RgbFrame[],
+  signal?: AbortSignal,
+): Promise<Float32Array[]> {
+  const tensors = await Promise.all(frames.map((f) => toTensor(f, entry)));
+  signal?.throwIfAborted();
+  const per = tensors[0]?.length ?? 0;
+  const batch = new Float32Array(per * tensors.length);
+  for (const [i, t] of tensors.entries()) batch.set(t, i * per);
+  return registry.run(entry.id, batch, frames.length);
+}
+
+/** Each policy category's score for one row of label scores, and the label that gave it. */
+export function categoryScores(
+  entry: ModelEntry,
+  row: Float32Array,
+): Map<string, { score: number; label: string }> {
+  const labels = entry.output.labels ?? [];
+  const out = new Map<string, { score: number; label: string }>();
+  for (const [category, feeds] of Object.entries(entry.categories ?? {})) {
+    let best = { score: 0, label: feeds[0]?.label ?? '' };
+    for (const feed of feeds) {
+      const score = Math.min(1, (row[labels.indexOf(feed.label)] ?? 0) * feed.weight);
+      if (score > best.score) best = { score, label: feed.label };
+    }
+    out.set(category, best);
+  }
+  return out;
 }
 
 function categorySignals(

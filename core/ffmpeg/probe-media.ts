@@ -1,0 +1,103 @@
+import { CorruptMediaError, UnreadableItemError, UnsupportedMediaError } from '../errors';
+import { ProcessStartError, runBounded } from '../process/run-bounded';
+import { ffmpegBinary, SAFE_INPUT_ARGS } from './ffmpeg-binary';
+
+/** What ffmpeg says about a media file's streams. */
+export interface MediaProbe {
+  /** Seconds, when the container states it. */
+  readonly durationSec?: number;
+  readonly video?: {
+    readonly codec: string;
+    readonly width: number;
+    readonly height: number;
+    readonly fps?: number;
+    /** Degrees the player rotates the picture (ffmpeg applies it when decoding). */
+    readonly rotation: number;
+  };
+  readonly audio?: { readonly codec: string; readonly sampleRate?: number; readonly channels?: string };
+}
+
+/** Options for {@link probeMedia}. */
+export interface ProbeOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly ffmpegPath?: string;
+}
+
+/**
+ * Reads a media file's container header with `ffmpeg -i` (the bundled static ffmpeg has no ffprobe) and parses
+ * the stream summary it prints: duration, the first video stream (codec, size, fps, rotation) and the first audio
+ * stream. Only the `file` protocol is allowed.
+ *
+ * @throws CorruptMediaError when ffmpeg cannot read the container
+ * @throws UnsupportedMediaError when the input refers to other resources (a playlist or a URL)
+ */
+export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaProbe> {
+  const binary = options.ffmpegPath ?? ffmpegBinary();
+  let stderr: string;
+  try {
+    const result = await runBounded(binary, [...SAFE_INPUT_ARGS, '-i', path], {
+      timeoutMs: options.timeoutMs ?? 30_000,
+      signal: options.signal,
+      stderrKeepBytes: 64 * 1024,
+    });
+    stderr = result.stderr;
+  } catch (err) {
+    if (err instanceof ProcessStartError) {
+      throw new UnreadableItemError(`${err.message}; set FFMPEG_PATH`, { cause: err });
+    }
+    throw err;
+  }
+  return parseProbe(stderr);
+}
+
+/** Parses the `Input #0` summary ffmpeg prints to stderr. Exported for tests. */
+export function parseProbe(stderr: string): MediaProbe {
+  if (/not on whitelist|Protocol not found/i.test(stderr)) {
+    throw new UnsupportedMediaError(
+      'the media refers to other resources (a playlist or URL); Winnow reads only the file itself',
+    );
+  }
+  if (!/^Input #0/m.test(stderr)) {
+    const last = stderr
+      .trim()
+      .split('\n')
+      .slice(-2)
+      .join(' | ')
+      .replace(/^.*?: /, '');
+    throw new CorruptMediaError(`ffmpeg cannot read the container: ${last || 'no message'}`);
+  }
+  const duration = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(stderr);
+  const durationSec = duration
+    ? Number(duration[1]) * 3600 + Number(duration[2]) * 60 + Number(duration[3])
+    : undefined;
+  const videoLine = /Stream #0:\d+.*?: Video: (\w+).*?, (\d{1,5})x(\d{1,5})(?:[ ,[].*)?$/m.exec(stderr);
+  const fps = videoLine ? /, ([\d.]+) fps/.exec(videoLine[0]) : null;
+  const rotate = /rotate\s*:\s*(-?\d+)/.exec(stderr) ?? /rotation of (-?[\d.]+) degrees/.exec(stderr);
+  const audioLine = /Stream #0:\d+.*?: Audio: (\w+)(?:.*?, (\d+) Hz)?(?:, ([\w.() ]+?))?(?:,|$)/m.exec(
+    stderr,
+  );
+  return {
+    ...(durationSec !== undefined ? { durationSec } : {}),
+    ...(videoLine
+      ? {
+          video: {
+            codec: videoLine[1] as string,
+            width: Number(videoLine[2]),
+            height: Number(videoLine[3]),
+            ...(fps ? { fps: Number(fps[1]) } : {}),
+            rotation: rotate ? ((Math.round(Math.abs(Number(rotate[1]))) % 360) + 360) % 360 : 0,
+          },
+        }
+      : {}),
+    ...(audioLine
+      ? {
+          audio: {
+            codec: audioLine[1] as string,
+            ...(audioLine[2] ? { sampleRate: Number(audioLine[2]) } : {}),
+            ...(audioLine[3] ? { channels: audioLine[3].trim() } : {}),
+          },
+        }
+      : {}),
+  };
+}
