@@ -549,7 +549,11 @@ async function makeVideo(encoders, voice, tmp) {
     .png()
     .toFile(caption);
   const voiceWav = join(tmp, 'clip-voice.wav');
-  run(FLITE, ['-voice', voice, '-t', 'If you come back here again, I will hurt you.', '-o', voiceWav], 'clip voice');
+  run(
+    FLITE,
+    ['-voice', voice, '-t', 'If you come back here again, I will hurt you.', '-o', voiceWav],
+    'clip voice',
+  );
   const delayMs = Math.round(SPEECH_AT * 1000);
   ffmpeg(
     [
