@@ -73,14 +73,18 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
   process.once('SIGTERM', onSignal);
   const bar = new ProgressBar();
   try {
+    const detectors = createDefaultDetectors();
+    // Locally one process plays both tiers: audio and video take the heavy tier's detectors, and images the fast
+    // tier finds uncertain are decided by the heavy tier in the same call.
+    const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, cache: state.cache, logger });
     const engine = new ModerationEngine({
       policy,
       tier: 'fast',
-      // Locally one process plays both tiers: audio and video take the heavy tier's detectors.
       tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
-      detectors: createDefaultDetectors(),
+      detectors,
       cache: state.cache,
       logger,
+      escalateTo: heavy,
     });
     await engine.warmUp();
     const queue = state.queue<ScanJob>(scanQueueName(scanRunKey(sources, engine)), {

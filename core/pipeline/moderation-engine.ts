@@ -20,6 +20,7 @@ import { decodeImage } from '../image/decode-image';
 import { type Logger, silentLogger } from '../logging/logger';
 import type { MediaInfo, MediaKind } from '../media/media-type';
 import { sniffMedia } from '../media/sniff';
+import { escalationReason } from '../policy/escalation';
 import { evaluatePolicy } from '../policy/evaluate-policy';
 import type { Policy } from '../policy/policy';
 import type { ContentCache, ContentKey } from '../ports/content-cache';
@@ -47,6 +48,12 @@ export interface ModerationEngineOptions {
   readonly detectors: readonly Detector[];
   /** Content cache; without one every item is scored. */
   readonly cache?: ContentCache;
+  /**
+   * The heavy-tier engine that decides items the fast tier finds uncertain (the policy's `escalation` band), in the
+   * same call. Without it an uncertain fast-tier verdict is returned with `escalation.status: 'pending'`, for the
+   * caller to queue the item for the heavy tier.
+   */
+  readonly escalateTo?: ModerationEngine;
   readonly logger?: Logger;
   readonly now?: () => Date;
 }
@@ -82,6 +89,7 @@ export class ModerationEngine {
   /** Hash of the policy content and of every detector and model version in this tier. */
   readonly fingerprint: string;
   private readonly detectors: readonly Detector[];
+  private readonly escalateTo?: ModerationEngine;
   private readonly cache?: ContentCache;
   private readonly logger: Logger;
   private readonly now: () => Date;
@@ -96,6 +104,7 @@ export class ModerationEngine {
     // Only detectors some media kind can reach through its tier: the others are never loaded or fingerprinted.
     this.detectors = options.detectors.filter((d) => d.media.some((m) => d.tiers.includes(tierFor(m))));
     this.cache = options.cache;
+    this.escalateTo = options.escalateTo;
     this.now = options.now ?? (() => new Date());
     this.disabled = { fast: disabledIn('fast', options.policy), heavy: disabledIn('heavy', options.policy) };
     this.fingerprint = createHash('sha256')
@@ -173,14 +182,14 @@ export class ModerationEngine {
       if (hit) {
         const verdict = buildVerdict(item, hit, vctx, true);
         this.logDone(log, verdict, started);
-        return verdict;
+        return this.escalate(verdict, source, ctx, log);
       }
 
       const result = await this.score(media, read.content ?? read.spoolPath, read.bytes, log, ctx.signal);
       if (!result.detectors.some((d) => d.status === 'failed')) await this.cache?.put(key, result);
       const verdict = buildVerdict(item, result, vctx, false);
       this.logDone(log, verdict, started);
-      return verdict;
+      return this.escalate(verdict, source, ctx, log);
     } catch (err) {
       const info = toErrorInfo(err);
       if (!(err instanceof WinnowError)) log.error('unexpected failure', { code: info.code, error: err });
@@ -343,6 +352,28 @@ export class ModerationEngine {
         : [],
       run: { ...DECODE_STAGE, status: 'ok' },
     };
+  }
+
+  /** Hands an uncertain fast-tier verdict to the heavy tier, or marks it pending when there is none here. */
+  private async escalate(
+    verdict: Verdict,
+    source: ItemSource,
+    ctx: ModerateContext,
+    log: Logger,
+  ): Promise<Verdict> {
+    if (verdict.decision === 'error') return verdict;
+    const reason = escalationReason(this.policy, verdict.tier, verdict.item.media, verdict.categories);
+    if (!reason) return verdict;
+    if (!this.escalateTo) return { ...verdict, escalation: { status: 'pending', reason } };
+    log.info('escalating to the heavy tier', { reason });
+    const heavy = await this.escalateTo.moderate(source, ctx);
+    return heavy.decision === 'error'
+      ? // The fast verdict stands when the heavy tier cannot decide; it stays marked pending for a retry.
+        {
+          ...verdict,
+          escalation: { status: 'pending', reason: `${reason}; heavy tier failed: ${heavy.error?.code}` },
+        }
+      : { ...heavy, escalation: { status: 'resolved', reason, from: 'fast' } };
   }
 
   /** Refuses media longer than the policy allows, from the header, before anything is decoded. */

@@ -67,6 +67,21 @@ export const VideoPolicySchema = z
   })
   .strict();
 
+/** When the fast tier hands an item to the heavy tier. */
+export const EscalationPolicySchema = z
+  .object({
+    /** A fast-tier category score in `[from, to)` is uncertain: the heavy tier decides instead. */
+    band: z
+      .object({ from: unit, to: unit })
+      .strict()
+      .refine((b) => b.from <= b.to, { message: 'band.from must not be above band.to' }),
+    /** Media kinds that may escalate (audio and video always go to the heavy tier). */
+    media: z.array(z.enum(['text', 'image'])).default(['image']),
+    /** Only these categories escalate; empty means all. */
+    categories: z.array(slug).default([]),
+  })
+  .strict();
+
 /** A versioned moderation policy. */
 export const PolicySchema = z
   .object({
@@ -79,6 +94,11 @@ export const PolicySchema = z
       maxItemBytes: 4 * 1024 * 1024 * 1024,
       detectorTimeoutMs: 30_000,
       maxMediaDurationSec: 3 * 3600,
+    }),
+    escalation: EscalationPolicySchema.default({
+      band: { from: 0.3, to: 0.85 },
+      media: ['image'],
+      categories: [],
     }),
     video: VideoPolicySchema.default({
       fps: 1,

@@ -65,6 +65,17 @@ export const VerdictSchema = z
     /** True when the scores were reused from the content cache (identical bytes scored before). */
     cached: z.boolean(),
     runId: z.string().optional(),
+    /**
+     * Set when the fast tier found the item uncertain: `pending` on a fast-tier verdict whose item was queued for the
+     * heavy tier; `resolved` on the heavy-tier verdict that replaced it (`tier` says which tier decided).
+     */
+    escalation: z
+      .object({
+        status: z.enum(['pending', 'resolved']),
+        reason: z.string(),
+        from: z.enum(['fast']).optional(),
+      })
+      .optional(),
     createdAt: z.iso.datetime(),
   })
   .refine((v) => (v.decision === 'error') === (v.error !== undefined), {
