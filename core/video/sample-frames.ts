@@ -60,10 +60,14 @@ export async function* sampleFrames(
 ): AsyncGenerator<TimedFrame> {
   const s = { ...DEFAULT_FRAME_SAMPLING, ...options.sampling };
   const period = 1 / s.fps;
-  const select =
-    s.sceneThreshold > 0
-      ? `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${period * 0.95})+gt(scene\\,${s.sceneThreshold})'`
-      : `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${period * 0.95})'`;
+  // Regular samples, codec keyframes (cheap to find, and where OCR looks first) and scene changes.
+  const terms = [
+    'isnan(prev_selected_t)',
+    `gte(t-prev_selected_t\\,${period * 0.95})`,
+    'eq(pict_type\\,I)',
+    ...(s.sceneThreshold > 0 ? [`gt(scene\\,${s.sceneThreshold})`] : []),
+  ];
+  const select = `select='${terms.join('+')}'`;
   const scale = `scale='min(${s.maxSide},iw)':'min(${s.maxSide},ih)':force_original_aspect_ratio=decrease`;
   const args = [
     ...SAFE_INPUT_ARGS,
