@@ -1,4 +1,12 @@
-import { DetectorSkippedError, DetectorTimeoutError, toErrorInfo } from '../errors';
+import {
+  CorruptMediaError,
+  DetectorSkippedError,
+  DetectorTimeoutError,
+  type ErrorInfo,
+  MediaTooLongError,
+  toErrorInfo,
+  UnsupportedMediaError,
+} from '../errors';
 import type { Logger } from '../logging/logger';
 import type { Signal } from '../signals';
 import type { DetectorRun } from '../verdict/verdict';
@@ -10,6 +18,11 @@ export interface DetectorsOutcome {
   readonly signals: Signal[];
   /** One entry per detector, in registry order. */
   readonly runs: DetectorRun[];
+  /**
+   * The first failure that is about the item itself (damaged, truncated, unsupported or too long media) rather
+   * than the detector: the whole verdict should then be that error, since other detectors saw only part of it.
+   */
+  readonly mediaError?: ErrorInfo;
 }
 
 /** Options for {@link runDetectors}. */
@@ -49,12 +62,18 @@ interface Deadline {
   readonly expired: Promise<never>;
 }
 
+interface DetectorResult {
+  readonly run: DetectorRun;
+  readonly signals: readonly Signal[];
+  readonly mediaError?: ErrorInfo;
+}
+
 async function runOne(
   detector: Detector,
   input: DetectorInput,
   deadline: Deadline,
   options: RunDetectorsOptions,
-): Promise<{ run: DetectorRun; signals: readonly Signal[] }> {
+): Promise<DetectorResult> {
   const started = performance.now();
   let durationMs = 0;
   const logger = options.logger.child({ detector: detector.id });
@@ -89,9 +108,14 @@ async function runOne(
     if (options.signal?.aborted) logger.debug('detector stopped', { code: info.code });
     else logger.warn('detector failed', { code: info.code, error: message });
     durationMs = round(durationMs || performance.now() - started);
+    const media =
+      err instanceof CorruptMediaError ||
+      err instanceof UnsupportedMediaError ||
+      err instanceof MediaTooLongError;
     return {
       run: { ...ref(detector), status: 'failed', durationMs, reason: `${info.code}: ${message}` },
       signals: [],
+      ...(media ? { mediaError: info } : {}),
     };
   }
 }
@@ -152,7 +176,7 @@ async function runAll(
   deadline: Deadline,
   options: RunDetectorsOptions,
 ): Promise<DetectorsOutcome> {
-  const results = await Promise.all(
+  const results: DetectorResult[] = await Promise.all(
     detectors.map((d) =>
       options.disabled?.has(d.id)
         ? Promise.resolve({
@@ -162,5 +186,10 @@ async function runAll(
         : runOne(d, input, deadline, options),
     ),
   );
-  return { signals: results.flatMap((r) => [...r.signals]), runs: results.map((r) => r.run) };
+  const mediaError = results.find((r) => r.mediaError)?.mediaError;
+  return {
+    signals: results.flatMap((r) => [...r.signals]),
+    runs: results.map((r) => r.run),
+    ...(mediaError ? { mediaError } : {}),
+  };
 }

@@ -2,6 +2,22 @@ import { CorruptMediaError, UnreadableItemError, UnsupportedMediaError } from '.
 import { ProcessStartError, runBounded } from '../process/run-bounded';
 import { ffmpegBinary, SAFE_INPUT_ARGS } from './ffmpeg-binary';
 
+/** Demuxers that read other files or URLs named inside the input: never allowed on untrusted items. */
+const REFERRING_DEMUXERS: ReadonlySet<string> = new Set([
+  'hls',
+  'applehttp',
+  'concat',
+  'ffconcat',
+  'dash',
+  'webm_dash_manifest',
+  'rtsp',
+  'sdp',
+  'rtp',
+  'srtp',
+  'image2',
+  'imagepipe',
+]);
+
 /** What ffmpeg says about a media file's streams. */
 export interface MediaProbe {
   /** Seconds, when the container states it. */
@@ -54,18 +70,28 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
 /** Parses the `Input #0` summary ffmpeg prints to stderr. Exported for tests. */
 export function parseProbe(stderr: string): MediaProbe {
   if (/not on whitelist|Protocol not found/i.test(stderr)) {
+    // Protocol or demuxer refused by SAFE_INPUT_ARGS: the input wanted to read something other than itself.
     throw new UnsupportedMediaError(
       'the media refers to other resources (a playlist or URL); Winnow reads only the file itself',
     );
   }
-  if (!/^Input #0/m.test(stderr)) {
+  const input = /^Input #0, (\S+?), from/m.exec(stderr);
+  if (!input) {
+    // ffmpeg prefixes messages with the input path (a private temp path): keep the message, drop the path.
     const last = stderr
       .trim()
       .split('\n')
       .slice(-2)
-      .join(' | ')
-      .replace(/^.*?: /, '');
+      .map((l) => l.replace(/^\S*\/\S*: /, ''))
+      .join(' | ');
     throw new CorruptMediaError(`ffmpeg cannot read the container: ${last || 'no message'}`);
+  }
+  const referring = (input[1] as string).split(',').find((d) => REFERRING_DEMUXERS.has(d));
+  if (referring) {
+    // A playlist or list hidden behind other bytes (an ID3 tag, say) would make ffmpeg read other local files.
+    throw new UnsupportedMediaError(
+      `the media is a ${referring} playlist or list that refers to other files; Winnow reads only the file itself`,
+    );
   }
   const duration = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(stderr);
   const durationSec = duration
@@ -73,7 +99,10 @@ export function parseProbe(stderr: string): MediaProbe {
     : undefined;
   const videoLine = /Stream #0:\d+.*?: Video: (\w+).*?, (\d{1,5})x(\d{1,5})(?:[ ,[].*)?$/m.exec(stderr);
   const fps = videoLine ? /, ([\d.]+) fps/.exec(videoLine[0]) : null;
-  const rotate = /rotate\s*:\s*(-?\d+)/.exec(stderr) ?? /rotation of (-?[\d.]+) degrees/.exec(stderr);
+  const tag = /rotate\s*:\s*(-?\d+)/.exec(stderr);
+  const matrix = /rotation of (-?[\d.]+) degrees/.exec(stderr);
+  // The rotate tag is clockwise; the display matrix angle is counter-clockwise.
+  const degrees = tag ? Number(tag[1]) : matrix ? -Number(matrix[1]) : 0;
   const audioLine = /Stream #0:\d+.*?: Audio: (\w+)(?:.*?, (\d+) Hz)?(?:, ([\w.() ]+?))?(?:,|$)/m.exec(
     stderr,
   );
@@ -86,7 +115,7 @@ export function parseProbe(stderr: string): MediaProbe {
             width: Number(videoLine[2]),
             height: Number(videoLine[3]),
             ...(fps ? { fps: Number(fps[1]) } : {}),
-            rotation: rotate ? ((Math.round(Math.abs(Number(rotate[1]))) % 360) + 360) % 360 : 0,
+            rotation: ((Math.round(degrees) % 360) + 360) % 360,
           },
         }
       : {}),

@@ -239,6 +239,10 @@ export class ModerationEngine {
     const signals = [...prepared.signals, ...outcome.signals];
     const ran = outcome.runs.filter((r) => r.status !== 'skipped');
     const base = { segments: [], signals, detectors: runs, actions: [], tier, categories: [] };
+    if (outcome.mediaError) {
+      // A damaged or truncated file: what the other detectors saw is only part of it, so no decision is made.
+      return { ...base, signals: [], decision: 'error', error: outcome.mediaError };
+    }
     if (ran.length > 0 && ran.every((r) => r.status === 'failed')) {
       return {
         ...base,

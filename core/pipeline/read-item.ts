@@ -51,6 +51,8 @@ export async function readItem(stream: Readable, options: ReadItemOptions): Prom
     if (!options.spoolWhen?.(head)) return;
     spoolPath = join(options.spoolDir ?? tmpdir(), `winnow-spool-${randomUUID()}`);
     spool = createWriteStream(spoolPath, { mode: 0o600 });
+    // Write errors also reach the write callbacks, which reject; without a listener the event would crash the process.
+    spool.on('error', () => {});
     keeping = false;
     for (const c of chunks) await write(spool, c);
     chunks.length = 0;
@@ -74,6 +76,10 @@ export async function readItem(stream: Readable, options: ReadItemOptions): Prom
       }
     }
     if (!decided) await decide();
+    if (keeping && kept > options.keepLimit) {
+      keeping = false;
+      chunks.length = 0;
+    }
     if (spool) await close(spool);
   } catch (err) {
     if (spool) spool.destroy();

@@ -59,11 +59,11 @@ export async function* sampleFrames(
   options: SampleFramesOptions = {},
 ): AsyncGenerator<TimedFrame> {
   const s = { ...DEFAULT_FRAME_SAMPLING, ...options.sampling };
-  const period = 1 / s.fps;
   // Regular samples, codec keyframes (cheap to find, and where OCR looks first) and scene changes.
   const terms = [
     'isnan(prev_selected_t)',
-    `gte(t-prev_selected_t\\,${period * 0.95})`,
+    // The first frame of each new 1/fps slot: samples stay on a fixed grid, however the other terms add frames.
+    `gte(floor(t*${s.fps})-floor(prev_selected_t*${s.fps})\\,1)`,
     'eq(pict_type\\,I)',
     ...(s.sceneThreshold > 0 ? [`gt(scene\\,${s.sceneThreshold})`] : []),
   ];
@@ -93,6 +93,7 @@ export async function* sampleFrames(
     'rgb24',
     'pipe:1',
   ];
+  options.signal?.throwIfAborted();
   const binary = options.ffmpegPath ?? ffmpegBinary();
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const infos: { index: number; time: number; width: number; height: number; keyframe: boolean }[] = [];

@@ -1,3 +1,4 @@
+import { CorruptMediaError } from '../../errors';
 import type { ModelEntry } from '../../models/model-manifest';
 import type { ModelRegistry } from '../../models/model-registry';
 import { OcrEngine } from '../../ocr/ocr-engine';
@@ -146,6 +147,13 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
         }
       }
       await flush();
+      const covered = slots.at(-1)?.start ?? 0;
+      if (input.durationSec - covered > Math.max(2 * period, 0.1 * input.durationSec)) {
+        throw new CorruptMediaError(
+          `frames could be decoded only up to ${covered.toFixed(1)} s of the ${input.durationSec.toFixed(1)} s the ` +
+            'container states: the file is truncated or damaged',
+        );
+      }
       const lastSlot = slots.at(-1);
       if (lastSlot)
         lastSlot.end = Math.max(lastSlot.end, Math.min(input.durationSec, lastSlot.start + period));
