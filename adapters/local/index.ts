@@ -1,4 +1,6 @@
 /** Local adapters: a directory as object store, and a SQLite state dir for the queue, verdicts and cache. */
+
+export { FileUriResolver, type FileUriResolverOptions } from './file-uri-resolver';
 export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
 export { compareKeys, compareNames } from './fs-walk';
 export { SqliteContentCache } from './sqlite-content-cache';

@@ -15,6 +15,31 @@ export const ENV = {
   ffmpegPath: 'FFMPEG_PATH',
   /** Path of the pocketsphinx_continuous binary (default: on PATH). */
   pocketsphinxPath: 'POCKETSPHINX_PATH',
+  /** GPU worker: URL of the SQS queue of `winnow.job/v1` messages it consumes. Required. */
+  queueUrl: 'WINNOW_QUEUE_URL',
+  /** GPU worker: URL of that queue's dead-letter queue, where invalid messages are moved at once. */
+  deadLetterQueueUrl: 'WINNOW_DLQ_URL',
+  /** SQS endpoint override, for an emulator such as fauxqs; unset for AWS. */
+  sqsEndpoint: 'WINNOW_SQS_ENDPOINT',
+  /** AWS region (the SDK's own variable); the GPU worker defaults it to the queue URL's region. */
+  awsRegion: 'AWS_REGION',
+  /** GPU worker: jobs handled at once (messages in flight). Default 4. */
+  workerConcurrency: 'WINNOW_WORKER_CONCURRENCY',
+  /** GPU worker: seconds a received job stays hidden; a heartbeat extends it while the job runs. Default 120. */
+  visibilityTimeoutSec: 'WINNOW_VISIBILITY_TIMEOUT_SEC',
+  /** GPU worker: long-poll seconds per receive (0 to 20). Default 20. */
+  pollWaitSec: 'WINNOW_POLL_WAIT_SEC',
+  /** GPU worker: seconds in-flight jobs may run on after SIGTERM before they are handed back. Default 90. */
+  drainTimeoutSec: 'WINNOW_DRAIN_TIMEOUT_SEC',
+  /**
+   * GPU worker: the receive on which a retryable failure is written as an error verdict instead of retried.
+   * Default: the queue's `maxReceiveCount`, else 3.
+   */
+  maxReceives: 'WINNOW_MAX_RECEIVES',
+  /** GPU worker: path of the JSON health file the container health check reads; unset: none. */
+  healthFile: 'WINNOW_HEALTH_FILE',
+  /** GPU worker: directories (separated by `:`) whose files `file://` job URIs may name; unset: none. */
+  fileRoots: 'WINNOW_FILE_ROOTS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -7,6 +7,8 @@ import type { RunStateStore } from '../ports/run-state-store';
 import type { VerdictStore } from '../ports/verdict-store';
 import { errorVerdict } from '../verdict/build-verdict';
 import type { Verdict } from '../verdict/verdict';
+import { runQueueWorker } from '../worker/queue-worker';
+import { JobReleasedError, RetryLaterError } from '../worker/worker-errors';
 import type { ModerationEngine } from './moderation-engine';
 
 /** One root to scan: a whole store, or a fixed list of keys in it (single files named on the command line). */
@@ -148,6 +150,11 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
     });
   const saveState = () => options.runs.putRun(`scan:${run.runId}`, run);
   const aborted = () => options.signal?.aborted === true;
+  // Stops the scoring: the caller's signal, or a failed listing.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  if (aborted()) stop.abort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   const lister = (async () => {
     for (const [index, source] of options.sources.entries()) {
@@ -162,7 +169,7 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
         await saveState();
         continue;
       }
-      while (!s.done && !aborted()) {
+      while (!s.done && !stop.signal.aborted) {
         const page = await source.store.list({
           prefix: source.prefix,
           cursor: s.cursor,
@@ -183,91 +190,78 @@ export async function runBatchScan(options: BatchScanOptions): Promise<BatchScan
         progress();
       }
     }
-    if (!aborted()) {
+    if (!stop.signal.aborted) {
       listingDone = true;
       run.status = 'scoring';
       await saveState();
     }
   })();
 
-  const visibility = options.visibilityTimeoutSec ?? 120;
-  const handle = async (msg: ReceivedMessage<ScanJob>): Promise<void> => {
+  // One consumer core for the scan and the GPU worker: it keeps each job hidden while its item is worked on and
+  // deletes a job only once its verdict is written.
+  const handle = async (msg: ReceivedMessage<ScanJob>): Promise<Verdict | undefined> => {
     const job = msg.body;
     const source = options.sources[job.source];
     if (!source || job.runId !== run.runId) {
       runLog.warn('dropping a job of another run', { jobRunId: job.runId });
-      await options.queue.delete(msg.receipt);
-      return;
+      return undefined;
     }
     const verdict = await options.engine.moderate(
       { uri: source.store.uriFor(job.key), size: job.size, open: () => source.store.get(job.key) },
-      { runId: run.runId, signal: options.signal },
+      { runId: run.runId, signal: stop.signal },
     );
-    // Stopping: leave the job in flight, unwritten; the next run releases it and scores the item properly.
-    if (aborted()) return;
+    // Stopping: hand the job back unwritten; the next run scores the item properly.
+    if (stop.signal.aborted) throw new JobReleasedError('the scan is stopping');
     if (verdict.error?.retryable && msg.receiveCount < options.maxReceives) {
       runLog.warn('retryable failure; the job will be retried', {
         itemId: verdict.item.uri,
         code: verdict.error.code,
         receiveCount: msg.receiveCount,
       });
-      await options.queue.extendVisibility(msg.receipt, Math.min(2 ** msg.receiveCount, 30));
-      return;
+      throw new RetryLaterError(verdict.error.message);
     }
     await options.verdicts.put(verdict);
-    await options.queue.delete(msg.receipt);
-    processed++;
-    decisions[verdict.decision]++;
-    progress();
+    return verdict;
   };
 
-  // Each worker takes a few jobs per receive to spend fewer queue round trips; one heartbeat keeps every job of
-  // the batch hidden until it is finished.
-  const worker = async (): Promise<void> => {
-    while (!aborted()) {
-      const messages = await options.queue.receive({
-        max: options.receiveBatch ?? 5,
-        visibilityTimeoutSec: visibility,
-        waitTimeSec: 0,
-      });
-      if (messages.length === 0) {
-        const depth = await options.queue.depth();
-        if (listingDone && depth.visible === 0 && depth.inFlight === 0) return;
-        await sleep(listingDone ? 200 : 20);
-        continue;
-      }
-      const pending = new Set(messages.map((m) => m.receipt));
-      const heartbeat = setInterval(
-        () => {
-          for (const receipt of pending) {
-            options.queue.extendVisibility(receipt, visibility).catch((err: unknown) => {
-              runLog.warn('visibility heartbeat failed', { error: err });
-            });
-          }
-        },
-        (visibility * 1000) / 3,
-      );
-      try {
-        for (const msg of messages) {
-          if (aborted()) break;
-          try {
-            await handle(msg);
-          } catch (err) {
-            // A store failure: leave the job to reappear after its visibility timeout.
-            runLog.error('job failed; it will be retried', { jobId: msg.id, error: toErrorInfo(err) });
-            await sleep(100);
-          } finally {
-            pending.delete(msg.receipt);
-          }
-        }
-      } finally {
-        clearInterval(heartbeat);
-      }
-    }
-  };
-
-  const workers = Array.from({ length: Math.max(1, options.concurrency) }, () => worker());
-  await Promise.all([lister, ...workers]);
+  const scoring = runQueueWorker({
+    queue: options.queue,
+    handler: handle,
+    concurrency: Math.max(1, options.concurrency),
+    visibilityTimeoutSec: options.visibilityTimeoutSec ?? 120,
+    // The lister feeds the same process, so poll without waiting and check for the end between polls.
+    waitTimeSec: 0,
+    receiveBatch: options.receiveBatch ?? 5,
+    drainTimeoutMs: 30_000,
+    signal: stop.signal,
+    logger: runLog,
+    shouldStop: async () => {
+      if (!listingDone) return false;
+      const depth = await options.queue.depth();
+      return depth.visible === 0 && depth.inFlight === 0;
+    },
+    idleDelayMs: () => (listingDone ? 200 : 20),
+    onCompleted: (_msg, verdict) => {
+      if (!verdict) return;
+      processed++;
+      decisions[verdict.decision]++;
+      progress();
+    },
+  });
+  // Either side failing stops the other, so the scan fails instead of waiting for jobs that never come.
+  const [listed, scored] = await Promise.allSettled([
+    lister.catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    }),
+    scoring.catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    }),
+  ]);
+  options.signal?.removeEventListener('abort', onAbort);
+  if (listed.status === 'rejected') throw listed.reason;
+  if (scored.status === 'rejected') throw scored.reason;
 
   if (!aborted()) deadLettered = await settleDeadLetters(options, run, runLog);
   const complete = !aborted();
@@ -325,8 +319,4 @@ async function settleDeadLetters(options: BatchScanOptions, run: ScanRunState, l
       await dlq.delete(msg.receipt);
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
