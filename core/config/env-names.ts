@@ -40,6 +40,28 @@ export const ENV = {
   healthFile: 'WINNOW_HEALTH_FILE',
   /** GPU worker: directories (separated by `:`) whose files `file://` job URIs may name; unset: none. */
   fileRoots: 'WINNOW_FILE_ROOTS',
+  /** AWS: DynamoDB table of verdicts (partition `pk` = item uri, sort `sk` = policy version; see adapters/aws). */
+  verdictTable: 'WINNOW_VERDICT_TABLE',
+  /** AWS: DynamoDB table of the content cache (key: sha256 + policy version + detectors fingerprint). */
+  cacheTable: 'WINNOW_CACHE_TABLE',
+  /** AWS: SQS queue URL of the fast tier (S3 events or job messages for text and images). */
+  fastQueueUrl: 'WINNOW_FAST_QUEUE_URL',
+  /** AWS: SQS queue URL of the heavy tier (job messages for video, audio and escalations). */
+  heavyQueueUrl: 'WINNOW_HEAVY_QUEUE_URL',
+  /** AWS: bucket (and optional `/prefix`) where flagged items are copied by the quarantine action. */
+  quarantineLocation: 'WINNOW_QUARANTINE_LOCATION',
+  /** AWS: bucket where run outputs and large results are written. */
+  resultsBucket: 'WINNOW_RESULTS_BUCKET',
+  /** AWS: EventBridge bus that receives verdict events (the notify action); unset: the default bus. */
+  eventBusName: 'WINNOW_EVENT_BUS',
+  /** S3 endpoint override, for an emulator such as fauxqs or s3rver; unset for AWS. */
+  s3Endpoint: 'WINNOW_S3_ENDPOINT',
+  /** DynamoDB endpoint override, for an emulator such as dynalite; unset for AWS. */
+  dynamoEndpoint: 'WINNOW_DYNAMODB_ENDPOINT',
+  /** EventBridge endpoint override, for tests; unset for AWS. */
+  eventsEndpoint: 'WINNOW_EVENTS_ENDPOINT',
+  /** AWS: how actions mark an object: `tag` (S3 object tags) or `metadata` (a copy-in-place with metadata). */
+  statusMarker: 'WINNOW_STATUS_MARKER',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];
