@@ -1,7 +1,8 @@
-import { spawn } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { CorruptMediaError, DetectorTimeoutError, UnreadableItemError } from '../errors';
 import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import type { RgbFrame } from '../image/decode-image';
+import { FRAME_READER_SOURCE } from './frame-reader-worker';
 
 /** How frames are sampled from a video. */
 export interface FrameSampling {
@@ -17,6 +18,11 @@ export interface FrameSampling {
   readonly maxDurationSec: number;
   /** Stop after this many frames. */
   readonly maxFrames: number;
+  /**
+   * ffmpeg decoder threads. 1 by default: inference needs the other cores, and on 2 cores a second decoder thread
+   * only adds contention (measured in BENCHMARKS.md); raise it on machines with cores to spare.
+   */
+  readonly decoderThreads: number;
 }
 
 export const DEFAULT_FRAME_SAMPLING: FrameSampling = {
@@ -26,6 +32,7 @@ export const DEFAULT_FRAME_SAMPLING: FrameSampling = {
   skipBidirectional: true,
   maxDurationSec: 4 * 3600,
   maxFrames: 20_000,
+  decoderThreads: 1,
 };
 
 /** A sampled frame, its presentation time in seconds, and whether the codec stored it as a keyframe. */
@@ -41,9 +48,11 @@ export interface SampleFramesOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly ffmpegPath?: string;
+  /** Frames decoded ahead of the consumer before ffmpeg is paused (default 16: about 11 MB at 640×360). */
+  readonly maxQueuedFrames?: number;
+  /** Called with ffmpeg's process id once it runs (for logs and tests). */
+  readonly onSpawn?: (pid: number) => void;
 }
-
-const SHOWINFO = /n:\s*(\d+)\s+pts:\s*-?\d+\s+pts_time:(-?[\d.]+).*?\ss:(\d+)x(\d+).*?iskey:(\d)/;
 
 /**
  * Streams sampled frames of a video file as RGB, without writing them to disk: ffmpeg selects one frame per
@@ -74,6 +83,8 @@ export async function* sampleFrames(
     '-loglevel',
     'info',
     ...(s.skipBidirectional ? ['-skip_frame', 'bidir'] : []),
+    '-threads',
+    String(s.decoderThreads),
     '-t',
     String(s.maxDurationSec),
     '-i',
@@ -95,13 +106,18 @@ export async function* sampleFrames(
   ];
   options.signal?.throwIfAborted();
   const binary = options.ffmpegPath ?? ffmpegBinary();
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const infos: { index: number; time: number; width: number; height: number; keyframe: boolean }[] = [];
-  let stderrTail = '';
-  let partial = '';
+  const worker = new Worker(FRAME_READER_SOURCE, {
+    eval: true,
+    workerData: { binary, args, maxQueued: options.maxQueuedFrames ?? 16 },
+  });
+  type Message =
+    | { t: 'pid'; pid: number }
+    | { t: 'frame'; info: Omit<TimedFrame, 'data'>; data: ArrayBuffer }
+    | { t: 'end'; code: number | null; stderrTail: string }
+    | { t: 'error'; code: string; message: string };
+  const inbox: Message[] = [];
+  let pid: number | undefined;
   let failure: Error | undefined;
-  let exited = false;
-  let exitCode: number | null = null;
   let wake: (() => void) | undefined;
   const notify = () => {
     const w = wake;
@@ -110,9 +126,22 @@ export async function* sampleFrames(
   };
   const fail = (err: Error) => {
     failure ??= err;
-    child.kill('SIGKILL');
     notify();
   };
+  worker.on('message', (m: Message) => {
+    if (m.t === 'pid') {
+      pid = m.pid;
+      options.onSpawn?.(m.pid);
+    } else inbox.push(m);
+    notify();
+  });
+  worker.on('error', (err) => fail(err));
+  let workerExited = false;
+  worker.on('exit', () => {
+    workerExited = true;
+    inbox.push({ t: 'end', code: failure ? 1 : -1, stderrTail: 'the frame reader stopped' });
+    notify();
+  });
   const timer = setTimeout(
     () => fail(new DetectorTimeoutError(`video decoding did not finish within ${options.timeoutMs} ms`)),
     options.timeoutMs ?? 10 * 60_000,
@@ -123,80 +152,44 @@ export async function* sampleFrames(
     );
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  child.stdout.on('data', (chunk: Buffer) => {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    // Backpressure: a slow consumer (inference) must not let frames pile up in memory.
-    if (pendingBytes > 64 * 1024 * 1024) child.stdout.pause();
-    notify();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    const text = partial + chunk.toString('utf8');
-    const lines = text.split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      const m = line.includes('showinfo') ? SHOWINFO.exec(line) : null;
-      if (m) {
-        infos.push({
-          index: Number(m[1]),
-          time: Number(m[2]),
-          width: Number(m[3]),
-          height: Number(m[4]),
-          keyframe: m[5] === '1',
-        });
-      } else if (!line.includes('showinfo')) {
-        stderrTail = `${stderrTail}\n${line}`.slice(-2048);
-      }
-    }
-    notify();
-  });
-  child.on('error', (err: NodeJS.ErrnoException) =>
-    fail(new UnreadableItemError(`cannot start ${binary} (${err.code ?? err.message}); set FFMPEG_PATH`)),
-  );
-  child.on('close', (code) => {
-    exited = true;
-    exitCode = code;
-    notify();
-  });
-
-  const take = (bytes: number): Buffer => {
-    const all = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-    const frame = Buffer.from(all.subarray(0, bytes));
-    const rest = all.subarray(bytes);
-    pending = rest.length > 0 ? [rest] : [];
-    pendingBytes = rest.length;
-    if (child.stdout.isPaused() && pendingBytes <= 64 * 1024 * 1024) child.stdout.resume();
-    return frame;
-  };
-
-  let produced = 0;
   try {
     while (true) {
       if (failure) throw failure;
-      const info = infos[produced];
-      const need = info ? info.width * info.height * 3 : Number.POSITIVE_INFINITY;
-      if (info && pendingBytes >= need) {
-        yield { data: take(need), ...info };
-        produced++;
+      const m = inbox.shift();
+      if (!m) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
         continue;
       }
-      if (exited) {
-        if (failure) throw failure;
-        if (exitCode !== 0) {
-          const why = stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
-          throw new CorruptMediaError(`ffmpeg could not decode the video (exit ${exitCode}): ${why}`);
+      if (m.t === 'frame') {
+        worker.postMessage('ack');
+        yield { ...m.info, data: Buffer.from(m.data) };
+      } else if (m.t === 'error') {
+        throw new UnreadableItemError(`cannot start ${binary} (${m.code}: ${m.message}); set FFMPEG_PATH`);
+      } else if (m.t === 'end') {
+        if (m.code !== 0) {
+          const why = m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
+          throw new CorruptMediaError(`ffmpeg could not decode the video (exit ${m.code}): ${why}`);
         }
         return;
       }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
     }
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    if (!exited) child.kill('SIGKILL');
+    worker.postMessage('stop');
+    // The reader kills ffmpeg on 'stop'; if the thread is stuck, kill ffmpeg from here before ending the thread.
+    setTimeout(() => {
+      if (workerExited) return;
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      void worker.terminate();
+    }, 2500).unref();
   }
 }
