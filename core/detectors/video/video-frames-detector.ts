@@ -33,9 +33,8 @@ export interface VideoFramesDetectorOptions {
   /** With `ocr: keyframes`, at most one OCR per this many seconds (default 1). */
   readonly ocrMinIntervalSec?: number;
   /**
-   * Frames per classifier call. Default 8 on CUDA; 1 on CPU, where a batch costs the same per frame and onnxruntime
-   * holds the event loop for the whole call, so ffmpeg, blocked on a full pipe, would stop decoding meanwhile
-   * (measured: 60 s of 720p took 4.3 s with batches of 8, 3.0 s frame by frame).
+   * Frames per classifier call. Default 8 on CUDA, where batches pay off; 1 on CPU, where a batch of 8 costs the
+   * same per frame (BENCHMARKS.md) and single frames keep the timeline streaming.
    */
   readonly batchSize?: number;
   /** Frame scores below this are not timeline evidence (default 0.2). */
