@@ -1,13 +1,19 @@
-// Jest globalTeardown: stops the fauxqs emulator that global-setup.mjs started.
+// Jest globalTeardown: stops the emulators that global-setup.mjs started.
 export default async function globalTeardown() {
-  const child = globalThis.__WINNOW_FAUXQS__;
-  if (!child || child.exitCode !== null) return;
-  await new Promise((resolve) => {
-    const timer = setTimeout(resolve, 2000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
+  const children = globalThis.__WINNOW_EMULATORS__ ?? [];
+  await Promise.all(
+    children
+      .filter((child) => child.exitCode === null)
+      .map(
+        (child) =>
+          new Promise((resolve) => {
+            const timer = setTimeout(resolve, 2000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+  );
 }
