@@ -62,6 +62,11 @@ export const ENV = {
   eventsEndpoint: 'WINNOW_EVENTS_ENDPOINT',
   /** AWS: how actions mark an object: `tag` (S3 object tags) or `metadata` (a copy-in-place with metadata). */
   statusMarker: 'WINNOW_STATUS_MARKER',
+  /**
+   * Set by the AWS Lambda runtime (never by Winnow's infrastructure): the functions start loading their models
+   * while the runtime initialises them only when it is present, so importing a handler elsewhere stays cheap.
+   */
+  lambdaFunctionName: 'AWS_LAMBDA_FUNCTION_NAME',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,0 +1,137 @@
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import {
+  createDynamoClient,
+  createS3Client,
+  createSqsClient,
+  DynamoContentCache,
+  DynamoVerdictStore,
+  S3ObjectStore,
+  SqsJobQueue,
+} from '../adapters/aws';
+import { ENV } from '../core/config/env-names';
+import { createDefaultDetectors } from '../core/detectors/registry';
+import { ConfigError } from '../core/errors';
+import { ModelRegistry } from '../core/models/model-registry';
+import { ModerationEngine } from '../core/pipeline/moderation-engine';
+import { loadPolicy } from '../core/policy/load-policy';
+import type { ObjectStore } from '../core/ports/object-store';
+import { FastTier } from '../core/serverless/fast-tier';
+import { partitionOf } from '../core/serverless/s3-location';
+import type { JobMessage } from '../core/worker/job-message';
+import { AwsActionTarget } from './aws-action-target';
+import { readActionConfig, readModerationConfig } from './config';
+import { createTelemetry } from './observability';
+import type { ActionRuntime, ModerationRuntime } from './runtime';
+
+/**
+ * Builds each function's runtime once per container (module scope, on first use): the configuration read from the
+ * environment, the AWS SDK clients and adapters, the policy, the detectors with their models loaded, Powertools
+ * logging and metrics. The only module of `functions/` that names AWS adapter classes, so the handlers can be
+ * tested with stubs. A build that fails (bad configuration) is not kept: the next invocation tries again and
+ * fails with the same clear error.
+ */
+const moderation = new Map<'upload' | 'fast-queue', Promise<ModerationRuntime>>();
+let action: Promise<ActionRuntime> | undefined;
+
+export function moderationRuntime(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
+  let built = moderation.get(role);
+  if (!built) {
+    built = buildModeration(role);
+    moderation.set(role, built);
+    built.catch(() => moderation.delete(role));
+  }
+  return built;
+}
+
+export function actionRuntime(): Promise<ActionRuntime> {
+  if (!action) {
+    const built = buildAction();
+    action = built;
+    built.catch(() => {
+      if (action === built) action = undefined;
+    });
+  }
+  return action;
+}
+
+async function buildModeration(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
+  const config = readModerationConfig(role);
+  const telemetry = createTelemetry({ service: `winnow-${role}`, level: config.logLevel });
+  const { logger } = telemetry;
+  const s3 = createS3Client({ region: config.region, endpoint: config.endpoints.s3 });
+  const dynamo = createDynamoClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const sqs = createSqsClient({ region: config.region, endpoint: config.endpoints.sqs });
+  const policy = loadPolicy(config.policyFile);
+  const engine = new ModerationEngine({
+    policy,
+    tier: 'fast',
+    detectors: createDefaultDetectors(
+      new ModelRegistry({ executionProvider: config.executionProvider, logger }),
+    ),
+    cache: config.cacheTable
+      ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
+      : undefined,
+    logger,
+  });
+  const started = performance.now();
+  await engine.warmUp();
+  logger.info('fast tier ready', {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    detectorsFingerprint: engine.fingerprint,
+    warmUpMs: Math.round(performance.now() - started),
+  });
+  const stores = new Map<string, ObjectStore>();
+  const objects = (bucket: string): ObjectStore => {
+    let store = stores.get(bucket);
+    if (!store) {
+      store = new S3ObjectStore({ client: s3, bucket });
+      stores.set(bucket, store);
+    }
+    return store;
+  };
+  return {
+    telemetry,
+    fastTier: new FastTier({
+      engine,
+      verdicts: new DynamoVerdictStore({ client: dynamo, tableName: config.verdictTable }),
+      heavyQueue: new SqsJobQueue<JobMessage>({ client: sqs, queueUrl: config.heavyQueueUrl }),
+      objects,
+      skip: config.quarantine ? [config.quarantine] : [],
+      metrics: telemetry.metrics,
+      logger,
+    }),
+  };
+}
+
+async function buildAction(): Promise<ActionRuntime> {
+  const config = readActionConfig();
+  const telemetry = createTelemetry({ service: 'winnow-action', level: config.logLevel });
+  const policy = loadPolicy(config.policyFile);
+  const quarantines = policy.categories.some((c) =>
+    [...c.actions.review, ...c.actions.block].includes('quarantine'),
+  );
+  if (quarantines && !config.quarantine) {
+    throw new ConfigError(
+      `invalid environment for the Winnow action function:\n  - ${ENV.quarantineLocation}: required, ` +
+        `policy ${policy.id} ${policy.version} uses the quarantine action`,
+    );
+  }
+  return {
+    telemetry,
+    target: new AwsActionTarget({
+      s3: createS3Client({ region: config.region, endpoint: config.endpoints.s3 }),
+      events: new EventBridgeClient({
+        region: config.region,
+        ...(config.endpoints.events ? { endpoint: config.endpoints.events } : {}),
+      }),
+      eventBusName: config.eventBusName,
+    }),
+    options: {
+      marker: config.statusMarker,
+      quarantine: config.quarantine,
+      partition: partitionOf(config.region),
+      retry: { tries: 3, baseDelayMs: 200 },
+    },
+  };
+}
