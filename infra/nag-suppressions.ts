@@ -1,0 +1,157 @@
+/**
+ * The cdk-nag AwsSolutions findings the construct accepts, each with its reason, recorded through CDK's own
+ * `Validations.of(...).acknowledge()` (the mechanism cdk-nag v3 reads; this module does not import cdk-nag, so the
+ * construct works without it). Every acknowledgement names one rule, or one finding of a rule, on one resource.
+ * test/unit/infra/cdk-nag.test.ts checks that nothing else is reported.
+ */
+import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { IConstruct } from 'constructs';
+import type { WinnowModeration } from './winnow-moderation';
+
+/** The stack-level singleton Lambda of CDK's S3 bucket-notifications custom resource. */
+const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+function acknowledge(scope: IConstruct | undefined, id: string, reason: string): void {
+  if (scope) Validations.of(scope).acknowledge({ id, reason });
+}
+
+/**
+ * The finding id cdk-nag gives a wildcard resource in IAM5 (`AwsSolutions-IAM5[Resource::...]`): the ARN with
+ * CloudFormation references flattened as cdk-nag flattens them (`<Logical.Arn>`, `<AWS::Partition>`).
+ */
+export function wildcardResourceFinding(scope: IConstruct, arn: string): string {
+  return `AwsSolutions-IAM5[Resource::${flattenReference(Stack.of(scope).resolve(arn))}]`;
+}
+
+function flattenReference(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/}/g, '>');
+  const o = node as Record<string, unknown>;
+  if (o['Fn::Join']) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map(flattenReference).join(delimiter);
+  }
+  if (o['Fn::Sub']) return flattenReference(o['Fn::Sub']);
+  if (o['Fn::GetAtt']) {
+    const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flattenReference(resource)}.${flattenReference(attribute)}>`;
+  }
+  if (o['Fn::ImportValue']) return flattenReference(o['Fn::ImportValue']);
+  if (o.Ref) return `<${flattenReference(o.Ref)}>`;
+  return JSON.stringify(node);
+}
+
+/** Findings on the resources the construct creates in its constructor. */
+export function suppressConstructFindings(m: WinnowModeration): void {
+  acknowledge(
+    m.cacheTable,
+    'AwsSolutions-DDB3',
+    'The content cache holds derived data only (detector results keyed by content hash, expiring by TTL); a lost ' +
+      'entry is recomputed on the next miss, so point-in-time recovery would bill backup storage for nothing. The ' +
+      'verdict table, which is the system of record, has point-in-time recovery.',
+  );
+  acknowledge(
+    m.actionDeadLetterQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself a dead-letter queue: the on-failure destination of the action function’s DynamoDB-stream ' +
+      'event source mapping (cdk-nag only recognises queues named in another queue’s redrive policy). A ' +
+      'dead-letter queue of a dead-letter queue would never be read; its depth alarm is the signal.',
+  );
+
+  for (const role of [m.uploadFunction.role, m.fastQueueFunction.role, m.workerTaskDefinition.taskRole]) {
+    acknowledge(
+      role,
+      wildcardResourceFinding(m, m.resultsBucket.arnForObjects('*')),
+      'Result object keys are made per run and item at run time. Only s3:GetObject, s3:PutObject and ' +
+        's3:AbortMultipartUpload are allowed, on the results bucket’s objects only.',
+    );
+  }
+  acknowledge(
+    m.actionFunction.role,
+    wildcardResourceFinding(m, m.quarantineBucket.arnForObjects('*')),
+    'The quarantine copy keeps the flagged object’s key, known only at run time. Only s3:PutObject, ' +
+      's3:PutObjectTagging and s3:AbortMultipartUpload are allowed, on the quarantine bucket’s objects only.',
+  );
+  acknowledge(
+    m.actionFunction.role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'dynamodb:ListStreams, added by the DynamoDB event source of the verdict stream, has no resource-level ' +
+      'permissions; reading the stream itself is limited to the verdict table’s stream ARN.',
+  );
+  acknowledge(
+    m.workerTaskDefinition.executionRole,
+    'AwsSolutions-IAM5[Resource::*]',
+    'ecr:GetAuthorizationToken has no resource-level permissions; the image pull actions are limited to the CDK ' +
+      'asset repository and log writes to the worker’s log group.',
+  );
+  const instanceRole = m.workerAutoScalingGroup.role;
+  acknowledge(
+    instanceRole,
+    'AwsSolutions-IAM5[Resource::*]',
+    'ECS container agent permissions that ecs.Cluster adds to the GPU instances: ecs:DiscoverPollEndpoint and ' +
+      'ecr:GetAuthorizationToken have no resource-level permissions, ecs:Poll/StartTelemetrySession are ' +
+      'conditioned on this cluster, and the agent writes its own logs. Containers cannot use this role (IMDSv2 ' +
+      'with a hop limit of 1); the worker uses its task role.',
+  );
+  acknowledge(
+    instanceRole,
+    'AwsSolutions-IAM5[Action::ecs:Submit*]',
+    'The ECS agent reports task, container and attachment state changes (ecs:SubmitTaskStateChange and siblings), ' +
+      'limited to this cluster’s ARN; this is the statement ecs.Cluster adds for EC2 capacity.',
+  );
+  acknowledge(
+    m.cluster,
+    'AwsSolutions-ECS4',
+    'Container Insights bills custom metrics and log ingestion continuously, against Winnow’s near-zero idle ' +
+      'cost. Scaling uses the free SQS metrics; the dashboard shows the free AWS/ECS service and AWS/AutoScaling ' +
+      'group metrics.',
+  );
+  acknowledge(
+    m.workerTaskDefinition,
+    'AwsSolutions-ECS2',
+    'The environment holds only resource names, queue URLs and tuning numbers (the names come from ' +
+      'core/config/env-names.ts); the deployment has no secrets to keep in Secrets Manager or Parameter Store.',
+  );
+  const asg = m.workerAutoScalingGroup.node.defaultChild;
+  acknowledge(
+    asg,
+    'AwsSolutions-EC26',
+    'The GPU instances’ only block device, the root volume, is an encrypted gp3 volume in the launch template. ' +
+      'cdk-nag’s EC26 reads only a top-level LaunchTemplate and cannot follow the MixedInstancesPolicy this group ' +
+      'uses for spot; the unit tests check the encryption instead.',
+  );
+  acknowledge(
+    asg,
+    'AwsSolutions-AS3',
+    'The group scales to and from zero many times a day by design, so per-event notifications would be noise. ' +
+      'Scaling activity is in the group’s activity history, the ECS service events and the dashboard; the queue ' +
+      'age and dead-letter alarms catch a worker that does not come up.',
+  );
+}
+
+/** Findings from connecting a source bucket (`addSourceBucket`): object-level grants and CDK's notifications handler. */
+export function suppressSourceBucketFindings(m: WinnowModeration, bucket: s3.IBucket, keys: string): void {
+  const roles: Array<iam.IRole | undefined> = [
+    m.uploadFunction.role,
+    m.fastQueueFunction.role,
+    m.actionFunction.role,
+    m.workerTaskDefinition.taskRole,
+  ];
+  for (const role of roles) {
+    acknowledge(
+      role,
+      wildcardResourceFinding(m, bucket.arnForObjects(keys)),
+      'Source objects are user uploads whose keys are unknown at deploy time. Access is limited to the connected ' +
+        'prefix and to s3:GetObject (plus the status-marker tagging actions for the action function).',
+    );
+  }
+  const handler = Stack.of(m).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
+  acknowledge(
+    handler,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'CDK’s singleton custom resource that writes the buckets’ event-notification configuration at deploy time; ' +
+      'the managed policy only lets it write its own CloudWatch logs.',
+  );
+}
