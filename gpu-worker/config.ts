@@ -22,10 +22,20 @@ const httpUrl = (what: string) =>
     error: (issue) => (issue.input === undefined ? 'required' : `must be an http(s) ${what}`),
   });
 
+/** DynamoDB table names: 3–255 letters, digits, `_`, `-` and `.`. */
+const tableName = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3–255 letters, digits, _ - .)');
+
 const WorkerEnvSchema = z.object({
   [ENV.queueUrl]: httpUrl('SQS queue URL'),
   [ENV.deadLetterQueueUrl]: httpUrl('SQS queue URL').optional(),
   [ENV.sqsEndpoint]: httpUrl('URL').optional(),
+  [ENV.s3Endpoint]: httpUrl('URL').optional(),
+  [ENV.dynamoEndpoint]: httpUrl('URL').optional(),
+  [ENV.verdictTable]: tableName.optional(),
+  [ENV.cacheTable]: tableName.optional(),
   [ENV.awsRegion]: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
@@ -52,6 +62,17 @@ export interface WorkerConfig {
   readonly queueUrl: string;
   readonly deadLetterQueueUrl?: string;
   readonly sqsEndpoint?: string;
+  /** S3 endpoint override (an emulator); `s3://` items are read through it. */
+  readonly s3Endpoint?: string;
+  /** DynamoDB endpoint override (an emulator). */
+  readonly dynamoEndpoint?: string;
+  /** The DynamoDB verdict table; unset: verdicts go to the SQLite store in {@link stateDir}. */
+  readonly verdictTable?: string;
+  /**
+   * The DynamoDB content-cache table; unset: the state dir's SQLite cache when verdicts are local, else no cache
+   * (every item is scored).
+   */
+  readonly cacheTable?: string;
   readonly region: string;
   readonly concurrency: number;
   readonly visibilityTimeoutSec: number;
@@ -60,6 +81,7 @@ export interface WorkerConfig {
   readonly maxReceives?: number;
   readonly healthFile?: string;
   readonly fileRoots: readonly string[];
+  /** Local SQLite verdicts and cache; opened only when {@link verdictTable} is unset. */
   readonly stateDir: string;
   readonly policyFile?: string;
   readonly logLevel: z.infer<typeof LogLevelSchema>;
@@ -93,6 +115,10 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     queueUrl: e[ENV.queueUrl],
     deadLetterQueueUrl: e[ENV.deadLetterQueueUrl],
     sqsEndpoint: e[ENV.sqsEndpoint],
+    s3Endpoint: e[ENV.s3Endpoint],
+    dynamoEndpoint: e[ENV.dynamoEndpoint],
+    verdictTable: e[ENV.verdictTable],
+    cacheTable: e[ENV.cacheTable],
     region,
     concurrency: e[ENV.workerConcurrency],
     visibilityTimeoutSec: e[ENV.visibilityTimeoutSec],

@@ -1,14 +1,7 @@
-import { createSqsClient, SqsJobQueue } from '../adapters/aws';
-import { FileUriResolver, openStateDir } from '../adapters/local';
-import { createDefaultDetectors, HEAVY_IMAGE_MODEL } from '../core/detectors/registry';
 import { toErrorInfo } from '../core/errors';
 import { createLogger } from '../core/logging/logger';
-import { ModelRegistry } from '../core/models/model-registry';
-import { ModerationEngine } from '../core/pipeline/moderation-engine';
-import { loadPolicy } from '../core/policy/load-policy';
-import { createModerationJobHandler, jobLogFields } from '../core/worker/moderation-job-handler';
-import { runQueueWorker } from '../core/worker/queue-worker';
 import { readWorkerConfig } from './config';
+import { createGpuWorker } from './wiring';
 
 /** The GPU worker: consumes `winnow.job/v1` messages from SQS with the heavy tier until SIGTERM, then drains. */
 async function main(): Promise<void> {
@@ -21,51 +14,11 @@ async function main(): Promise<void> {
       stop.abort();
     });
   }
-  const state = openStateDir(config.stateDir);
-  const client = createSqsClient({ region: config.region, endpoint: config.sqsEndpoint });
+  const worker = await createGpuWorker(config, logger);
   try {
-    const registry = new ModelRegistry({ executionProvider: config.executionProvider, logger });
-    const engine = new ModerationEngine({
-      policy: loadPolicy(config.policyFile),
-      tier: 'heavy',
-      detectors: createDefaultDetectors(registry),
-      cache: state.cache,
-      logger,
-    });
-    await engine.warmUp();
-    // The registry falls back from CUDA to CPU per model (and warns); report what the heavy image model got.
-    const effective = await registry.load(HEAVY_IMAGE_MODEL).then(
-      (m) => m.executionProvider,
-      () => 'unavailable',
-    );
-    logger.info('execution provider', { requested: config.executionProvider, heavyImageModel: effective });
-    const queue = new SqsJobQueue<unknown>({
-      client,
-      queueUrl: config.queueUrl,
-      deadLetterQueueUrl: config.deadLetterQueueUrl,
-      visibilityTimeoutSec: config.visibilityTimeoutSec,
-    });
-    const maxReceives = config.maxReceives ?? (await queue.maxReceiveCount()) ?? 3;
-    await runQueueWorker({
-      queue,
-      handler: createModerationJobHandler({
-        engine,
-        verdicts: state.verdicts,
-        resolver: new FileUriResolver({ roots: config.fileRoots }),
-        maxReceives,
-      }),
-      concurrency: config.concurrency,
-      visibilityTimeoutSec: config.visibilityTimeoutSec,
-      waitTimeSec: config.pollWaitSec,
-      drainTimeoutMs: config.drainTimeoutMs,
-      signal: stop.signal,
-      logger: logger.child({ policyVersion: engine.policy.version, maxReceives }),
-      logFields: (message) => jobLogFields(message.body),
-      healthFile: config.healthFile,
-    });
+    await worker.run({ signal: stop.signal });
   } finally {
-    client.destroy();
-    state.close();
+    worker.close();
   }
 }
 

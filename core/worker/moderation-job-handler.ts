@@ -23,7 +23,8 @@ export interface ModerationJobHandlerOptions {
  * The heavy tier's job handler: validates a `winnow.job/v1` message (an invalid one is dead-lettered), resolves
  * the item's URI, moderates it under the engine's policy (a job sent under another policy version is still
  * moderated under the engine's, and the mismatch is logged) and writes the verdict before the worker deletes the
- * message. The job's trace id becomes the verdict's `runId`.
+ * message. The job's trace id becomes the verdict's `runId`. A job the fast tier escalated (`uncertain`) writes its
+ * verdict with `escalation.status: 'resolved'`; if the heavy tier cannot decide it, the fast verdict stands.
  */
 export function createModerationJobHandler(
   options: ModerationJobHandlerOptions,
@@ -62,7 +63,21 @@ export function createModerationJobHandler(
       });
       throw new RetryLaterError(verdict.error.message);
     }
-    await verdicts.put(verdict);
+    if (job.reason === 'uncertain' && verdict.decision === 'error') {
+      // The fast tier already stored its verdict, marked pending: it stands rather than being replaced by an error.
+      log.warn('the heavy tier could not decide an escalated item; the fast verdict stands, still pending', {
+        code: verdict.error?.code,
+      });
+      return verdict;
+    }
+    const final: Verdict =
+      job.reason === 'uncertain'
+        ? {
+            ...verdict,
+            escalation: { status: 'resolved', reason: 'uncertain in the fast tier', from: 'fast' },
+          }
+        : verdict;
+    await verdicts.put(final);
     log.info('verdict written', {
       decision: verdict.decision,
       media: verdict.item.media,
@@ -71,7 +86,7 @@ export function createModerationJobHandler(
       ...(job.attempt === undefined ? {} : { attempt: job.attempt }),
       durationMs: Math.round(performance.now() - started),
     });
-    return verdict;
+    return final;
   };
 }
 

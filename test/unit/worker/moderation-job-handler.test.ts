@@ -61,7 +61,7 @@ describe('createModerationJobHandler', () => {
   const job = (uri: string, extra: Record<string, unknown> = {}) => ({
     schema: JOB_SCHEMA_ID,
     item: { uri },
-    reason: 'uncertain',
+    reason: 'media-video',
     policy: { id: 'test', version: '1' },
     traceId: 'trace-42',
     enqueuedAt: new Date().toISOString(),
@@ -124,6 +124,18 @@ describe('createModerationJobHandler', () => {
     const last = await run(message(job(uri), 3), ctx());
     expect(last).toMatchObject({ decision: 'error', error: { code: 'detectors-failed', retryable: true } });
     expect(await state.verdicts.get(uri)).toEqual(last);
+  });
+
+  it('marks the verdict of an escalated job resolved, and leaves the fast verdict standing when it fails', async () => {
+    const run = handlerWith([hateWord]);
+    const uri = uriOf('items', 'bad.txt');
+    const v = await run(message(job(uri, { reason: 'uncertain' })), ctx());
+    expect(v.escalation).toEqual({ status: 'resolved', reason: 'uncertain in the fast tier', from: 'fast' });
+    expect((await state.verdicts.get(uri, '1'))?.escalation?.status).toBe('resolved');
+    const missing = uriOf('items', 'gone-escalated.txt');
+    const failed = await run(message(job(missing, { reason: 'uncertain' })), ctx());
+    expect(failed.decision).toBe('error');
+    expect(await state.verdicts.get(missing, '1')).toBeUndefined();
   });
 
   it('writes nothing when the worker gave the job up meanwhile', async () => {

@@ -1,5 +1,11 @@
-import { ConfigError } from '../../../core/errors';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoContentCache, DynamoVerdictStore } from '../../../adapters/aws';
+import { SqliteContentCache, SqliteVerdictStore } from '../../../adapters/local';
+import { ConfigError, UnreadableItemError } from '../../../core/errors';
 import { readWorkerConfig } from '../../../gpu-worker/config';
+import { createWorkerStorage } from '../../../gpu-worker/wiring';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/winnow-heavy';
 
@@ -9,6 +15,10 @@ describe('readWorkerConfig', () => {
       queueUrl: QUEUE,
       deadLetterQueueUrl: undefined,
       sqsEndpoint: undefined,
+      s3Endpoint: undefined,
+      dynamoEndpoint: undefined,
+      verdictTable: undefined,
+      cacheTable: undefined,
       region: 'eu-west-1',
       concurrency: 4,
       visibilityTimeoutSec: 120,
@@ -30,6 +40,10 @@ describe('readWorkerConfig', () => {
         WINNOW_QUEUE_URL: 'http://sqs.us-east-1.localhost:4566/000000000000/q',
         WINNOW_DLQ_URL: 'http://sqs.us-east-1.localhost:4566/000000000000/q-dlq',
         WINNOW_SQS_ENDPOINT: 'http://127.0.0.1:4566',
+        WINNOW_S3_ENDPOINT: 'http://127.0.0.1:4567',
+        WINNOW_DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000',
+        WINNOW_VERDICT_TABLE: 'winnow-verdicts',
+        WINNOW_CACHE_TABLE: 'winnow-cache',
         AWS_REGION: 'us-east-1',
         WINNOW_WORKER_CONCURRENCY: '8',
         WINNOW_VISIBILITY_TIMEOUT_SEC: '300',
@@ -45,6 +59,10 @@ describe('readWorkerConfig', () => {
       '/srv',
     );
     expect(config).toMatchObject({
+      s3Endpoint: 'http://127.0.0.1:4567',
+      dynamoEndpoint: 'http://127.0.0.1:8000',
+      verdictTable: 'winnow-verdicts',
+      cacheTable: 'winnow-cache',
       region: 'us-east-1',
       concurrency: 8,
       visibilityTimeoutSec: 300,
@@ -78,6 +96,10 @@ describe('readWorkerConfig', () => {
         WINNOW_EP: 'tpu',
         WINNOW_LOG_LEVEL: 'loud',
         AWS_REGION: 'mars',
+        WINNOW_VERDICT_TABLE: 'no',
+        WINNOW_CACHE_TABLE: 'bad name!',
+        WINNOW_S3_ENDPOINT: 'ftp://example.com',
+        WINNOW_DYNAMODB_ENDPOINT: 'not a url',
       });
     } catch (e) {
       err = e;
@@ -92,6 +114,10 @@ describe('readWorkerConfig', () => {
       'WINNOW_EP: must be cpu or cuda',
       'WINNOW_LOG_LEVEL',
       'AWS_REGION: must be an AWS region',
+      'WINNOW_VERDICT_TABLE: must be a DynamoDB table name',
+      'WINNOW_CACHE_TABLE: must be a DynamoDB table name',
+      'WINNOW_S3_ENDPOINT: must be an http(s) URL',
+      'WINNOW_DYNAMODB_ENDPOINT: must be an http(s) URL',
     ]) {
       expect(message).toContain(name);
     }
@@ -101,5 +127,70 @@ describe('readWorkerConfig', () => {
     expect(() => readWorkerConfig({ WINNOW_QUEUE_URL: 'http://localhost:4566/000000000000/q' })).toThrow(
       /AWS_REGION: required/,
     );
+  });
+});
+
+describe('createWorkerStorage', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'winnow-worker-storage-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const config = (env: Record<string, string> = {}) =>
+    readWorkerConfig({ WINNOW_QUEUE_URL: QUEUE, WINNOW_STATE_DIR: join(dir, 'state'), ...env }, dir);
+
+  it('keeps verdicts and cached results in the state dir when no table is set', () => {
+    const storage = createWorkerStorage(config());
+    try {
+      expect(storage.backends).toEqual({ verdicts: 'sqlite', cache: 'sqlite' });
+      expect(storage.verdicts).toBeInstanceOf(SqliteVerdictStore);
+      expect(storage.cache).toBeInstanceOf(SqliteContentCache);
+      expect(existsSync(join(dir, 'state'))).toBe(true);
+    } finally {
+      storage.close();
+      storage.close();
+    }
+  });
+
+  it('uses the DynamoDB tables when they are set, and opens no state dir', () => {
+    const storage = createWorkerStorage(
+      config({ WINNOW_VERDICT_TABLE: 'winnow-verdicts', WINNOW_CACHE_TABLE: 'winnow-cache' }),
+    );
+    try {
+      expect(storage.backends).toEqual({ verdicts: 'dynamodb', cache: 'dynamodb' });
+      expect(storage.verdicts).toBeInstanceOf(DynamoVerdictStore);
+      expect((storage.verdicts as DynamoVerdictStore).tableName).toBe('winnow-verdicts');
+      expect(storage.cache).toBeInstanceOf(DynamoContentCache);
+      expect(existsSync(join(dir, 'state'))).toBe(false);
+    } finally {
+      storage.close();
+    }
+  });
+
+  it('scores every item when verdicts go to DynamoDB without a cache table', () => {
+    const storage = createWorkerStorage(config({ WINNOW_VERDICT_TABLE: 'winnow-verdicts' }));
+    try {
+      expect(storage.backends).toEqual({ verdicts: 'dynamodb', cache: 'none' });
+      expect(storage.cache).toBeUndefined();
+      expect(existsSync(join(dir, 'state'))).toBe(false);
+    } finally {
+      storage.close();
+    }
+  });
+
+  it('resolves file:// and s3:// URIs, and refuses other schemes naming both', async () => {
+    const storage = createWorkerStorage(config({ WINNOW_VERDICT_TABLE: 'winnow-verdicts' }));
+    try {
+      const refused = storage.resolver.resolve('https://example.com/a.txt');
+      await expect(refused).rejects.toBeInstanceOf(UnreadableItemError);
+      await expect(refused).rejects.toThrow(/file:\/\/, s3:\/\//);
+      // A file outside the roots (there are none) is refused by the file resolver, not as an unknown scheme.
+      const outside = storage.resolver.resolve('file:///etc/hostname');
+      await expect(outside).rejects.toBeInstanceOf(UnreadableItemError);
+      await expect(outside).rejects.not.toThrow(/unsupported URI scheme/);
+    } finally {
+      storage.close();
+    }
   });
 });
