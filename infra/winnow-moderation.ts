@@ -656,7 +656,8 @@ export class WinnowModeration extends Construct {
     userData.addCommands('echo ECS_ENABLE_GPU_SUPPORT=true >> /etc/ecs/ecs.config');
     if (spot) userData.addCommands('echo ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config');
     const launchTemplate = new ec2.LaunchTemplate(this, 'WorkerLaunchTemplate', {
-      machineImage: props.workerMachineImage ?? ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
+      machineImage:
+        props.workerMachineImage ?? ecs.EcsOptimizedImage.amazonLinux2023(ecs.AmiHardwareType.GPU),
       userData,
       role: instanceRole,
       securityGroup: workerSecurityGroup,
