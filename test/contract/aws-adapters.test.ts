@@ -619,7 +619,7 @@ describe('the heavy-tier job handler over S3 and DynamoDB', () => {
       body: {
         schema: JOB_SCHEMA_ID,
         item: { uri },
-        reason: 'uncertain',
+        reason: 'manual',
         policy: { id: 'test', version: '1' },
         traceId: 'trace-e2e',
         enqueuedAt: new Date().toISOString(),
