@@ -1,7 +1,7 @@
 import type { ModelRegistry } from '../../models/model-registry';
 import { DEFAULT_OCR_MODELS, OcrEngine, type OcrLine, type OcrModelIds } from '../../ocr/ocr-engine';
-import type { Evidence, Signal } from '../../signals';
-import { normalizeText } from '../../text/normalize';
+import { findInLines, layoutLines, lineRegion } from '../../ocr/ocr-text-findings';
+import type { Signal } from '../../signals';
 import type { Detector, ImageContent, TextContent, Tier } from '../detector';
 import { IMAGE_OCR_DETECTOR_ID } from '../detector-ids';
 
@@ -20,16 +20,6 @@ export interface ImageOcrDetectorOptions {
   readonly tiers?: readonly Tier[];
   /** A ready engine (tests, custom tuning); default one built from `registry` and `models`. */
   readonly engine?: OcrEngine;
-}
-
-/** Categories whose matched characters are masked in evidence text, so verdicts do not copy personal data. */
-const MASKED_CATEGORIES: ReadonlySet<string> = new Set(['pii']);
-
-interface PlacedLine {
-  readonly frame: number;
-  readonly line: OcrLine;
-  readonly start: number;
-  readonly end: number;
 }
 
 /**
@@ -55,15 +45,11 @@ export function createImageOcrDetector(options: ImageOcrDetectorOptions): Detect
       await Promise.all([engine.init(), ...options.textDetectors.map((d) => d.init?.())]);
     },
     async detect(input, ctx) {
-      const placed: PlacedLine[] = [];
-      let text = '';
+      const frames: { frame: number; lines: OcrLine[] }[] = [];
       for (const frame of input.image.frames.slice(0, maxFrames)) {
-        for (const line of await engine.recognize(frame, ctx.signal)) {
-          if (text) text += '\n';
-          placed.push({ frame: frame.index, line, start: text.length, end: text.length + line.text.length });
-          text += line.text;
-        }
+        frames.push({ frame: frame.index, lines: await engine.recognize(frame, ctx.signal) });
       }
+      const { text, placed } = layoutLines(frames);
       if (placed.length === 0) return [];
       const signals: Signal[] = [
         {
@@ -71,25 +57,12 @@ export function createImageOcrDetector(options: ImageOcrDetectorOptions): Detect
           category: null,
           label: 'ocr-text',
           score: round(placed.reduce((s, p) => s + p.line.confidence, 0) / placed.length),
-          evidence: placed.map((p) => region(p, p.line.text)),
+          evidence: placed.map((p) => lineRegion(p)),
         },
       ];
-      const content: TextContent = {
-        kind: 'text',
-        text,
-        normalized: normalizeText(text),
-        invalidEncoding: false,
-      };
-      for (const d of options.textDetectors) {
-        for (const s of await d.detect(content, ctx)) {
-          if (s.category === null) continue;
-          const evidence = s.evidence.flatMap((e): Evidence[] =>
-            e.kind === 'span'
-              ? regionsOfSpan(placed, e.start, e.end, e.rule, MASKED_CATEGORIES.has(s.category ?? ''))
-              : [],
-          );
-          signals.push({ ...s, detector: IMAGE_OCR_DETECTOR_ID, label: `ocr:${s.label}`, evidence });
-        }
+      for (const { signal: s, hits } of await findInLines(text, placed, options.textDetectors, ctx)) {
+        const evidence = hits.map((h) => lineRegion(h.placed, h, s.category));
+        signals.push({ ...s, detector: IMAGE_OCR_DETECTOR_ID, label: `ocr:${s.label}`, evidence });
       }
       return signals;
     },
@@ -98,31 +71,4 @@ export function createImageOcrDetector(options: ImageOcrDetectorOptions): Detect
 
 function round(x: number): number {
   return Math.round(x * 10_000) / 10_000;
-}
-
-function region(
-  p: PlacedLine,
-  text: string,
-  extra: { start?: number; end?: number; rule?: string } = {},
-): Evidence {
-  const { x, y, width, height } = p.line.box;
-  return { kind: 'region', frame: p.frame, x, y, width, height, text, ...extra };
-}
-
-/** The lines a span of the joined text touches, each with the span's part of that line. */
-function regionsOfSpan(
-  placed: readonly PlacedLine[],
-  start: number,
-  end: number,
-  rule: string | undefined,
-  mask: boolean,
-): Evidence[] {
-  return placed.flatMap((p) => {
-    const from = Math.max(start, p.start) - p.start;
-    const to = Math.min(end, p.end) - p.start;
-    if (to <= from && !(start === end && start >= p.start && start <= p.end)) return [];
-    const t = p.line.text;
-    const shown = mask ? t.slice(0, from) + '•'.repeat(to - from) + t.slice(to) : t;
-    return [region(p, shown, { start: from, end: to, ...(rule ? { rule } : {}) })];
-  });
 }

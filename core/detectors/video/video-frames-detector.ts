@@ -2,8 +2,8 @@ import { CorruptMediaError } from '../../errors';
 import type { ModelEntry } from '../../models/model-manifest';
 import type { ModelRegistry } from '../../models/model-registry';
 import { OcrEngine } from '../../ocr/ocr-engine';
+import { findInLines, layoutLines, lineRegion, type PlacedLine } from '../../ocr/ocr-text-findings';
 import type { Evidence, Signal } from '../../signals';
-import { normalizeText } from '../../text/normalize';
 import { type FrameThumbnail, frameThumbnail, thumbnailChange } from '../../video/frame-signature';
 import { sampleFrames, type TimedFrame } from '../../video/sample-frames';
 import type { Detector, DetectorContext, TextContent, VideoContent } from '../detector';
@@ -185,70 +185,36 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
   };
 
   async function readFrame(frame: TimedFrame, period: number, ctx: DetectorContext): Promise<Signal[]> {
-    const lines = await ocr.recognize(frame, ctx.signal);
-    if (lines.length === 0) return [];
-    const text = lines.map((l) => l.text).join('\n');
-    const starts: number[] = [];
-    let at = 0;
-    for (const l of lines) {
-      starts.push(at);
-      at += l.text.length + 1;
-    }
+    const { text, placed } = layoutLines([
+      { frame: frame.index, lines: await ocr.recognize(frame, ctx.signal) },
+    ]);
+    if (placed.length === 0) return [];
     const time: Evidence = { kind: 'time', start: frame.time, end: frame.time + period };
-    const content: TextContent = {
-      kind: 'text',
-      text,
-      normalized: normalizeText(text),
-      invalidEncoding: false,
-    };
-    const out: Signal[] = [];
-    for (const d of options.textDetectors) {
-      for (const s of await d.detect(content, ctx)) {
-        if (s.category === null) continue;
-        // One region per line: every rule that matched on it, over the widest matched range.
-        const perLine = new Map<number, { from: number; to: number; rules: Set<string> }>();
-        for (const e of s.evidence) {
-          if (e.kind !== 'span') continue;
-          lines.forEach((l, i) => {
-            const from = Math.max(e.start, starts[i] as number) - (starts[i] as number);
-            const to = Math.min(e.end, (starts[i] as number) + l.text.length) - (starts[i] as number);
-            if (to <= from) return;
-            const hit = perLine.get(i) ?? { from, to, rules: new Set<string>() };
-            hit.from = Math.min(hit.from, from);
-            hit.to = Math.max(hit.to, to);
-            if (e.rule) hit.rules.add(e.rule);
-            perLine.set(i, hit);
-          });
-        }
-        const regions = [...perLine.entries()].map(([i, hit]): Evidence => {
-          const l = lines[i] as (typeof lines)[number];
-          const text =
-            s.category === 'pii'
-              ? l.text.slice(0, hit.from) + '•'.repeat(hit.to - hit.from) + l.text.slice(hit.to)
-              : l.text;
-          const { x, y, width, height } = l.box;
-          return {
-            kind: 'region',
-            frame: frame.index,
-            x,
-            y,
-            width,
-            height,
-            text,
-            start: hit.from,
-            end: hit.to,
-            ...(hit.rules.size ? { rule: [...hit.rules].join(',') } : {}),
-          };
-        });
-        out.push({
-          ...s,
-          detector: VIDEO_FRAMES_DETECTOR_ID,
-          label: `ocr:${s.label}`,
-          evidence: [time, ...regions],
-        });
+    return (await findInLines(text, placed, options.textDetectors, ctx)).map(({ signal: s, hits }) => {
+      // One region per line: every rule that matched on it, over the widest matched range.
+      const perLine = new Map<PlacedLine, { from: number; to: number; rules: Set<string> }>();
+      for (const h of hits) {
+        if (h.to <= h.from) continue;
+        const merged = perLine.get(h.placed) ?? { from: h.from, to: h.to, rules: new Set<string>() };
+        merged.from = Math.min(merged.from, h.from);
+        merged.to = Math.max(merged.to, h.to);
+        if (h.rule) merged.rules.add(h.rule);
+        perLine.set(h.placed, merged);
       }
-    }
-    return out;
+      const regions = [...perLine.entries()].map(([p, m]) =>
+        lineRegion(
+          p,
+          { from: m.from, to: m.to, ...(m.rules.size ? { rule: [...m.rules].join(',') } : {}) },
+          s.category,
+        ),
+      );
+      return {
+        ...s,
+        detector: VIDEO_FRAMES_DETECTOR_ID,
+        label: `ocr:${s.label}`,
+        evidence: [time, ...regions],
+      };
+    });
   }
 }
 
