@@ -4,7 +4,7 @@ import type { ModelRegistry } from '../../models/model-registry';
 import { OcrEngine } from '../../ocr/ocr-engine';
 import { findInLines, layoutLines, lineRegion, type PlacedLine } from '../../ocr/ocr-text-findings';
 import type { Evidence, Signal } from '../../signals';
-import { type FrameThumbnail, frameThumbnail, thumbnailChange } from '../../video/frame-signature';
+import { type FrameThumbnail, frameThumbnail, thumbnailChange } from '../../video/frame-thumbnail';
 import { sampleFrames, type TimedFrame } from '../../video/sample-frames';
 import type { Detector, DetectorContext, TextContent, VideoContent } from '../detector';
 import { categoryScores, classifyFrames } from '../image/image-classifier-detector';

@@ -1,4 +1,4 @@
-import { frameThumbnail, THUMB_SIDE, thumbnailChange } from '../../../core/video/frame-signature';
+import { frameThumbnail, THUMB_SIDE, thumbnailChange } from '../../../core/video/frame-thumbnail';
 import { sceneRgb, solidRgb, withCaption, withNoise } from '../../helpers/media-fixtures';
 
 const W = 320;
