@@ -5,6 +5,7 @@ import {
   CreateTableCommand,
   type CreateTableCommandInput,
   DeleteTableCommand,
+  DescribeTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateBucketCommand,
@@ -87,6 +88,24 @@ export interface TestTable {
   delete(): Promise<void>;
 }
 
+/**
+ * Waits until a new table is ACTIVE: dynalite answers CreateTable while the table is still CREATING, and a request
+ * in that window fails with ResourceNotFoundException (seen as a rare flake).
+ */
+export async function untilActive(
+  dynamo: DynamoDBClient,
+  tableName: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const out = await dynamo.send(new DescribeTableCommand({ TableName: tableName })).catch(() => undefined);
+    if (out?.Table?.TableStatus === 'ACTIVE') return;
+    if (Date.now() > until) throw new Error(`table ${tableName} is not ACTIVE after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Creates a uniquely named table from a definition (`verdictTableDefinition`, `cacheTableDefinition`). */
 export async function createTestTable(
   dynamo: DynamoDBClient,
@@ -95,6 +114,7 @@ export async function createTestTable(
 ): Promise<TestTable> {
   const tableName = uniqueName(label);
   await dynamo.send(new CreateTableCommand(definition(tableName)));
+  await untilActive(dynamo, tableName);
   return {
     tableName,
     async delete() {
