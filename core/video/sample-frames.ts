@@ -10,10 +10,21 @@ export interface FrameSampling {
   readonly fps: number;
   /** Also take a frame wherever ffmpeg's scene-change score exceeds this (0–1; 0 disables). */
   readonly sceneThreshold: number;
+  /**
+   * Scene changes are looked for among this many frames per second (scaled to `maxSide`), not among every decoded
+   * frame: ffmpeg scores scenes on RGB pictures, so scoring every 720p frame would cost a colour conversion each. A
+   * cut is still found, within 1/sceneFps seconds of where it happens.
+   */
+  readonly sceneFps: number;
   /** Frames are scaled down (never up) to fit this many pixels on each side. */
   readonly maxSide: number;
   /** Decode only I and P frames: about twice as fast; samples land on the nearest such frame. */
   readonly skipBidirectional: boolean;
+  /**
+   * Skip the H.264/HEVC deblocking filter on non-key frames (keyframes, where OCR reads, keep it): about 15% less
+   * decode CPU, for pictures within about 43 dB PSNR of the exact decode (measured in BENCHMARKS.md).
+   */
+  readonly skipLoopFilter: boolean;
   /** Stop after this many seconds of video. */
   readonly maxDurationSec: number;
   /** Stop after this many frames. */
@@ -28,8 +39,10 @@ export interface FrameSampling {
 export const DEFAULT_FRAME_SAMPLING: FrameSampling = {
   fps: 1,
   sceneThreshold: 0.3,
+  sceneFps: 2,
   maxSide: 640,
   skipBidirectional: true,
+  skipLoopFilter: true,
   maxDurationSec: 4 * 3600,
   maxFrames: 20_000,
   decoderThreads: 1,
@@ -69,20 +82,31 @@ export async function* sampleFrames(
 ): AsyncGenerator<TimedFrame> {
   const s = { ...DEFAULT_FRAME_SAMPLING, ...options.sampling };
   // Regular samples, codec keyframes (cheap to find, and where OCR looks first) and scene changes.
-  const terms = [
+  const grid = [
     'isnan(prev_selected_t)',
     // The first frame of each new 1/fps slot: samples stay on a fixed grid, however the other terms add frames.
     `gte(floor(t*${s.fps})-floor(prev_selected_t*${s.fps})\\,1)`,
     'eq(pict_type\\,I)',
-    ...(s.sceneThreshold > 0 ? [`gt(scene\\,${s.sceneThreshold})`] : []),
   ];
-  const select = `select='${terms.join('+')}'`;
   const scale = `scale='min(${s.maxSide},iw)':'min(${s.maxSide},ih)':force_original_aspect_ratio=decrease`;
+  const sceneFps = Math.max(s.sceneFps, s.fps);
+  const filters =
+    s.sceneThreshold > 0
+      ? [
+          // Thin the stream to sceneFps first and pin its pixel format, so that the RGB conversion the scene score
+          // needs happens after the thinning and the scaling, on a few small pictures rather than every decoded one.
+          `select='${[...grid, `gte(floor(t*${sceneFps})-floor(prev_selected_t*${sceneFps})\\,1)`].join('+')}'`,
+          'format=yuv420p',
+          scale,
+          `select='${[...grid, `gt(scene\\,${s.sceneThreshold})`].join('+')}'`,
+        ]
+      : [`select='${grid.join('+')}'`, scale];
   const args = [
     ...SAFE_INPUT_ARGS,
     '-loglevel',
     'info',
     ...(s.skipBidirectional ? ['-skip_frame', 'bidir'] : []),
+    ...(s.skipLoopFilter ? ['-skip_loop_filter', 'nokey'] : []),
     '-threads',
     String(s.decoderThreads),
     '-t',
@@ -93,7 +117,7 @@ export async function* sampleFrames(
     '-sn',
     '-dn',
     '-vf',
-    `${select},${scale},showinfo`,
+    [...filters, 'showinfo'].join(','),
     '-vsync',
     'vfr',
     '-frames:v',

@@ -51,12 +51,21 @@ export async function classifyFrames(
   frames: readonly RgbFrame[],
   signal?: AbortSignal,
 ): Promise<Float32Array[]> {
-  const tensors = await Promise.all(frames.map((f) => toTensor(f, entry)));
+  const batch = await frameBatch(entry, frames);
   signal?.throwIfAborted();
+  return registry.run(entry.id, batch, frames.length);
+}
+
+/**
+ * The model input for a batch of frames (resized on sharp's threads, then normalised): split from
+ * {@link classifyFrames} so that a caller can prepare the next batch while the model runs on this one.
+ */
+export async function frameBatch(entry: ModelEntry, frames: readonly RgbFrame[]): Promise<Float32Array> {
+  const tensors = await Promise.all(frames.map((f) => toTensor(f, entry)));
   const per = tensors[0]?.length ?? 0;
   const batch = new Float32Array(per * tensors.length);
   for (const [i, t] of tensors.entries()) batch.set(t, i * per);
-  return registry.run(entry.id, batch, frames.length);
+  return batch;
 }
 
 /** Each policy category's score for one row of label scores, and the label that gave it. */

@@ -7,7 +7,7 @@ import type { Evidence, Signal } from '../../signals';
 import { type FrameThumbnail, frameThumbnail, thumbnailChange } from '../../video/frame-thumbnail';
 import { sampleFrames, type TimedFrame } from '../../video/sample-frames';
 import type { Detector, DetectorContext, TextContent, VideoContent } from '../detector';
-import { categoryScores, classifyFrames } from '../image/image-classifier-detector';
+import { categoryScores, frameBatch } from '../image/image-classifier-detector';
 
 /** Id of the video frame detector. */
 export const VIDEO_FRAMES_DETECTOR_ID = 'video-frames';
@@ -102,13 +102,29 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
       let sampled = 0;
       let keyframes = 0;
 
+      // Frames sent to the classifier so far: a slot's index into `scored` once their batches have run.
+      let queued = 0;
+      // The next batch is resized on sharp's threads while onnxruntime holds this one on the main thread.
+      let prepared: { frames: TimedFrame[]; input: Promise<Float32Array> } | undefined;
+      const runPrepared = async () => {
+        if (!prepared) return;
+        const { frames, input } = prepared;
+        prepared = undefined;
+        const data = await input;
+        ctx.signal.throwIfAborted();
+        const rows = await registry.run(entry.id, data, frames.length);
+        rows.forEach((row, i) => {
+          scored.push({ time: (frames[i] as TimedFrame).time, scores: categoryScores(entry, row) });
+        });
+      };
       const flush = async () => {
         if (batch.length === 0) return;
-        const rows = await classifyFrames(registry, entry, batch, ctx.signal);
-        rows.forEach((row, i) => {
-          scored.push({ time: (batch[i] as TimedFrame).time, scores: categoryScores(entry, row) });
-        });
+        const next = { frames: batch, input: frameBatch(entry, batch) };
+        // Awaited in runPrepared; until then a failure must not count as unhandled.
+        next.input.catch(() => undefined);
         batch = [];
+        await runPrepared();
+        prepared = next;
       };
 
       for await (const frame of sampleFrames(input.path, {
@@ -125,7 +141,7 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
           slots.push({
             start: frame.time,
             end: frame.time + period,
-            scoredIndex: scored.length + batch.length - 1,
+            scoredIndex: queued - 1,
           });
           continue;
         }
@@ -133,7 +149,7 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
         slots.push({
           start: frame.time,
           end: frame.time + period,
-          scoredIndex: scored.length + batch.length,
+          scoredIndex: queued++,
         });
         batch.push(frame);
         if (batch.length >= batchSize) await flush();
@@ -151,6 +167,7 @@ export function createVideoFramesDetector(options: VideoFramesDetectorOptions): 
         }
       }
       await flush();
+      await runPrepared();
       const covered = slots.at(-1)?.start ?? 0;
       if (input.durationSec - covered > Math.max(2 * period, 0.1 * input.durationSec)) {
         throw new CorruptMediaError(

@@ -101,11 +101,6 @@ describeWithFfmpeg('sampleFrames (real ffmpeg)', () => {
       });
     });
 
-    // BUG (core/video/sample-frames.ts, the `select` expression): each sample is taken at the first frame at least
-    // 0.95 × period after the previous *sample*, so on a 25 fps source fps 1 samples every 0.96 s (30 fps: every
-    // 0.967 s) and the error accumulates. A 20 s, 25 fps clip gives 21 frames at 0, 0.96, 1.92 … 19.2 (the 20th
-    // at 18.24 s instead of 19 s); fps 2 gives one frame per 0.48 s. Expected 20 frames within 0.15 s of each
-    // whole second.
     it('fps 1 on a 25 fps source samples once per second, without drift', async () => {
       const frames = await collect(red25, { sampling: { fps: 1, sceneThreshold: 0 } });
       expect(frames.map((f) => Math.round(f.time * 100) / 100)).toHaveLength(20);
@@ -128,6 +123,14 @@ describeWithFfmpeg('sampleFrames (real ffmpeg)', () => {
       const regular = await collect(cut, { sampling: { fps: 1, sceneThreshold: 0 } });
       expect(regular.map((f) => f.time)).toEqual([0, 1, 2, 3, 4]);
       expect(withScenes.length).toBeGreaterThan(regular.length);
+    });
+
+    it('scene changes are looked for among sceneFps frames a second: a cut is found within 1/sceneFps', async () => {
+      const frames = await collect(cut, { sampling: { fps: 1, sceneThreshold: 0.3, sceneFps: 2 } });
+      const atCut = frames.findIndex((f) => f.time > 2.4 && f.time <= 3);
+      expect(atCut).toBeGreaterThan(0);
+      expect((frames[atCut] as TimedFrame).time).toBeLessThan(3);
+      expect(allPixels(frames[atCut] as TimedFrame, BLUE)).toBe(true);
     });
 
     it('stops after maxFrames', async () => {
@@ -164,6 +167,26 @@ describeWithFfmpeg('sampleFrames (real ffmpeg)', () => {
           bytes: 640 * 360 * 3,
         });
       }
+    });
+
+    it('skipping the deblocking filter leaves keyframes exact and other frames close to an exact decode', async () => {
+      const sampling = { fps: 4, sceneThreshold: 0, maxSide: 640 };
+      const fast = await collect(big, { sampling: { ...sampling, skipLoopFilter: true } });
+      const exact = await collect(big, { sampling: { ...sampling, skipLoopFilter: false } });
+      expect(fast.map((f) => f.time)).toEqual(exact.map((f) => f.time));
+      expect(fast.length).toBeGreaterThan(1);
+      fast.forEach((f, i) => {
+        const e = exact[i] as TimedFrame;
+        if (f.keyframe) {
+          expect(f.data.equals(e.data)).toBe(true);
+          return;
+        }
+        let squared = 0;
+        for (let p = 0; p < f.data.length; p++)
+          squared += ((f.data[p] as number) - (e.data[p] as number)) ** 2;
+        const psnr = 10 * Math.log10(255 ** 2 / (squared / f.data.length || 1e-9));
+        expect(psnr).toBeGreaterThan(35);
+      });
     });
 
     it('scales a 160×120 source to 64×48 for maxSide 64', async () => {
