@@ -47,12 +47,12 @@ export class ItemTooLargeError extends PermanentError {
   readonly code = 'too-large';
 }
 
-/** The item could not be read: missing, a broken or looping link, no permission, or not a regular file. */
 /** Audio or video longer than the policy's `limits.maxMediaDurationSec`; refused after probing, before decoding. */
 export class MediaTooLongError extends PermanentError {
   readonly code = 'too-long';
 }
 
+/** The item could not be read: missing, a broken or looping link, no permission, or not a regular file. */
 export class UnreadableItemError extends PermanentError {
   readonly code = 'unreadable';
 }
