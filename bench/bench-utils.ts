@@ -49,3 +49,45 @@ export function writeBenchSection(name: string, markdown: string): string {
   writeFileSync(file, doc);
   return file;
 }
+
+/** A figure a bench measured, for `bench/measured.json` (the cost model prices from it). */
+export interface MeasuredEntry {
+  readonly value: number;
+  readonly unit: 'ms' | 'x-real-time';
+  /** The bench, the input and the statistic. */
+  readonly method: string;
+}
+
+/**
+ * Records figures into `bench/measured.json`: each key is replaced with its value, this machine and today's date;
+ * keys other benches wrote are kept.
+ */
+export function recordMeasured(entries: Readonly<Record<string, MeasuredEntry>>): string {
+  const file = join(__dirname, '../../bench/measured.json');
+  let doc: { about?: string; figures: Record<string, unknown> } = {
+    about:
+      'Figures the benchmarks measured, which the cost model (core/cost) prices. Each bench updates its own keys when it runs (bench/bench-utils.ts recordMeasured); edit by hand only to correct a figure, with its method, machine and date.',
+    figures: {},
+  };
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    // Only a missing file starts afresh: a damaged one must not silently lose the other benches' figures.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const machine = machineLine();
+  const measured = new Date().toISOString().slice(0, 10);
+  const figures: Record<string, unknown> = { ...doc.figures };
+  for (const [key, e] of Object.entries(entries)) {
+    figures[key] = {
+      value: Number(e.value.toPrecision(4)),
+      unit: e.unit,
+      method: e.method,
+      machine,
+      measured,
+    };
+  }
+  doc.figures = Object.fromEntries(Object.entries(figures).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  return file;
+}

@@ -8,7 +8,14 @@ import type { ModelEntry } from '../core/models/model-manifest';
 import { ModelRegistry } from '../core/models/model-registry';
 import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
-import { machineLine, median, timeRuns, writeBenchSection } from './bench-utils';
+import {
+  type MeasuredEntry,
+  machineLine,
+  median,
+  recordMeasured,
+  timeRuns,
+  writeBenchSection,
+} from './bench-utils';
 
 const LOADS = Number(process.env.BENCH_MODEL_LOADS ?? 3);
 const SAMPLES = Number(process.env.BENCH_MODEL_SAMPLES ?? 30);
@@ -73,6 +80,7 @@ function moderateAll(engine: ModerationEngine, name: string, bytes: Buffer, runs
  */
 async function main(): Promise<void> {
   const rows: string[] = [];
+  const measured: Record<string, MeasuredEntry> = {};
   const probe = new ModelRegistry();
   for (const entry of probe.entries()) {
     const loads: number[] = [];
@@ -90,6 +98,13 @@ async function main(): Promise<void> {
     const batch = (
       await timeRuns(Math.max(3, Math.round(SAMPLES / 8)), () => runBench(registry, entry, eight, 8))
     ).map((ms) => ms / 8);
+    for (const p of [50, 95] as const) {
+      measured[`model.${entry.id}.batch-1.p${p}`] = {
+        value: percentile(single, p),
+        unit: 'ms',
+        method: `bench/models.ts: bare onnxruntime inference at batch 1, one thread, p${p} of ${SAMPLES} runs after a warm-up`,
+      };
+    }
     rows.push(
       `| ${entry.id} | ${benchShape(entry, 1).slice(1).join('×')} | ${median(loads).toFixed(0)} | ${percentile(single, 50).toFixed(1)} | ${percentile(single, 95).toFixed(1)} | ${median(batch).toFixed(1)} |`,
     );
@@ -101,6 +116,11 @@ async function main(): Promise<void> {
   const coldMedian = (k: 'sinceStartMs' | 'importMs' | 'warmUpMs') =>
     median(cold.map((c) => c[k])).toFixed(0);
   process.stdout.write(`fast-tier cold start: ${coldMedian('sinceStartMs')} ms\n`);
+  measured['fast-tier.cold-start'] = {
+    value: median(cold.map((c) => c.sinceStartMs)),
+    unit: 'ms',
+    method: `bench/models.ts: fresh node process importing the engine and warming every fast-tier detector, from process start, median of ${LOADS} processes`,
+  };
 
   // End to end: the fast-tier engine without cache, OCR on and off, against bare inference in this process.
   const policy = loadPolicy();
@@ -111,15 +131,22 @@ async function main(): Promise<void> {
   };
   await engines.on.warmUp();
   const images = [
-    ['photo.jpg', '320×240 JPEG, no text'],
-    ['scam-text.png', '440×240 PNG, 4 lines of text'],
+    ['photo.jpg', '320×240 JPEG, no text', 'no-text'],
+    ['scam-text.png', '440×240 PNG, 4 lines of text', 'with-text'],
   ] as const;
   const e2e: string[] = [];
-  for (const [name, what] of images) {
+  for (const [name, what, profile] of images) {
     const bytes = readFileSync(join(__dirname, '../../examples/images', name));
     for (const mode of ['off', 'on'] as const) {
       const times = await moderateAll(engines[mode], name, bytes, SAMPLES);
       e2e.push(`${name}|${what}|${mode}|${percentile(times, 50)}|${percentile(times, 95)}`);
+      for (const p of [50, 95] as const) {
+        measured[`fast-tier.image.${profile}.ocr-${mode}.p${p}`] = {
+          value: percentile(times, p),
+          unit: 'ms',
+          method: `bench/models.ts: fast-tier engine end to end per image (cache off, OCR ${mode}), p${p} of ${SAMPLES} runs after a warm-up, examples/images/${name} (${what})`,
+        };
+      }
     }
   }
   const registry = new ModelRegistry();
@@ -162,6 +189,7 @@ inference in the same process:
 | bare MobileNetV2 inference, batch 1 | ${bareP50.toFixed(1)} | ${percentile(bare, 95).toFixed(1)} | 1.0× |
 ${e2eRows.join('\n')}`;
   writeBenchSection('models', md);
+  recordMeasured(measured);
   process.stdout.write(`${md}\n`);
   await ModelRegistry.releaseAll();
 }

@@ -6,7 +6,7 @@ import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
 import { decodeText } from '../core/text/decode-text';
 import { normalizeText } from '../core/text/normalize';
-import { machineLine, median, timeRuns, writeBenchSection } from './bench-utils';
+import { machineLine, median, recordMeasured, timeRuns, writeBenchSection } from './bench-utils';
 import { makeTextCorpus } from './text-corpus';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 2000);
@@ -86,6 +86,13 @@ Machine: ${machineLine()}. Measured ${new Date().toISOString().slice(0, 10)}.
 |---|---:|---:|---:|
 ${table}`;
   const file = writeBenchSection('text-detectors', md);
+  recordMeasured({
+    'fast-tier.text.per-item': {
+      value: engineMs / ITEMS,
+      unit: 'ms',
+      method: `bench/text-detectors.ts: full fast-tier engine (read, hash, sniff, all text detectors, policy), ${ITEMS} synthetic texts of mean ${meanChars} characters, time per item, median of ${RUNS} runs after a warm-up`,
+    },
+  });
   process.stdout.write(`${md}\n\nwritten to ${file}\n`);
 }
 

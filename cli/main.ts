@@ -1,12 +1,6 @@
 import { WinnowError } from '../core/errors';
-import { createLogger } from '../core/logging/logger';
-import { readCliConfig } from './cli-config';
-import { BACKFILL_USAGE, backfillCommand } from './commands/backfill';
-import { COST_USAGE, costCommand } from './commands/cost';
-import { SCAN_USAGE, scanCommand } from './commands/scan';
-import { SHADOW_USAGE, shadowCommand } from './commands/shadow';
-import { SWEEP_USAGE, sweepCommand } from './commands/sweep';
-import { VERDICTS_USAGE, verdictsCommand } from './commands/verdicts';
+import { createLogger, type Logger } from '../core/logging/logger';
+import { type CliConfig, readCliConfig } from './cli-config';
 import { EXIT, UsageError } from './usage-error';
 
 const USAGE = `Usage: winnow <command> [options]
@@ -17,9 +11,53 @@ Commands:
   sweep            re-check stored verdicts after a policy or model change, or sample under a budget
   shadow           run a candidate policy next to the live one over a sample and report the differences
   cost             dollars per 1,000 items by media type and tier, from measured latencies and AWS prices
+  hash <file...>   PDQ (with quality), MD5 and SHA-256 of files
+  bank             import, list and match hash banks (lists of known content)
   verdicts         query stored verdicts
 
 Run "winnow <command> --help" for a command's options.`;
+
+/** A command's usage text and its runner. */
+interface Command {
+  readonly usage: string;
+  run(argv: string[], config: CliConfig, logger: Logger): Promise<number>;
+}
+
+/** Commands load on demand: `winnow cost` need not load onnxruntime, sharp and ffmpeg wiring to print a table. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  scan: async () => {
+    const m = await import('./commands/scan');
+    return { usage: m.SCAN_USAGE, run: m.scanCommand };
+  },
+  backfill: async () => {
+    const m = await import('./commands/backfill');
+    return { usage: m.BACKFILL_USAGE, run: m.backfillCommand };
+  },
+  sweep: async () => {
+    const m = await import('./commands/sweep');
+    return { usage: m.SWEEP_USAGE, run: m.sweepCommand };
+  },
+  shadow: async () => {
+    const m = await import('./commands/shadow');
+    return { usage: m.SHADOW_USAGE, run: m.shadowCommand };
+  },
+  cost: async () => {
+    const m = await import('./commands/cost');
+    return { usage: m.COST_USAGE, run: m.costCommand };
+  },
+  hash: async () => {
+    const m = await import('./commands/hash');
+    return { usage: m.HASH_USAGE, run: m.hashCommand };
+  },
+  bank: async () => {
+    const m = await import('./commands/bank');
+    return { usage: m.BANK_USAGE, run: m.bankCommand };
+  },
+  verdicts: async () => {
+    const m = await import('./commands/verdicts');
+    return { usage: m.VERDICTS_USAGE, run: (argv, config) => m.verdictsCommand(argv, config) };
+  },
+};
 
 /** Entry point of the `winnow` command. Returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -28,34 +66,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const config = readCliConfig();
     const logger = createLogger({ level: config.logLevel, base: { app: 'winnow-cli' } });
-    switch (command) {
-      case 'scan':
-        usage = SCAN_USAGE;
-        return await scanCommand(rest, config, logger);
-      case 'backfill':
-        usage = BACKFILL_USAGE;
-        return await backfillCommand(rest, config, logger);
-      case 'sweep':
-        usage = SWEEP_USAGE;
-        return await sweepCommand(rest, config, logger);
-      case 'shadow':
-        usage = SHADOW_USAGE;
-        return await shadowCommand(rest, config, logger);
-      case 'cost':
-        usage = COST_USAGE;
-        return await costCommand(rest, config, logger);
-      case 'verdicts':
-        usage = VERDICTS_USAGE;
-        return await verdictsCommand(rest, config);
-      case undefined:
-      case '-h':
-      case '--help':
-      case 'help':
-        process.stdout.write(`${USAGE}\n`);
-        return command === undefined ? EXIT.usage : EXIT.ok;
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+    if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? EXIT.usage : EXIT.ok;
     }
+    const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (!load) throw new UsageError(`unknown command "${command}"`);
+    const cmd = await load();
+    usage = cmd.usage;
+    return await cmd.run(rest, config, logger);
   } catch (err) {
     if (err instanceof UsageError || isParseArgsError(err)) {
       process.stderr.write(`winnow: ${(err as Error).message}\n\n${usage}\n`);

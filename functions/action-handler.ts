@@ -53,6 +53,11 @@ async function streamRecord(rt: ActionRuntime, record: DynamoDBRecord): Promise<
     logger.debug('stream record holds no verdict; skipped', { eventId: record.eventID });
     return;
   }
+  if (verdict.previous && verdict.previous.decision === verdict.decision) {
+    // A sweep's verdict under a new policy version that decides as before: its actions were applied already.
+    logger.debug('sweep verdict with an unchanged decision; no actions', { itemId: verdict.item.uri });
+    return;
+  }
   const oldImage = record.dynamodb?.OldImage;
   const old = oldImage ? verdictInStoredRecord(fromStreamImage(oldImage)) : undefined;
   if (old && sameActionOutcome(old, verdict)) {

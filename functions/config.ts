@@ -15,6 +15,17 @@ const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3–255 letters, digits, _ - .)');
 
+/** A `bucket` or `bucket/prefix` value. */
+const s3PrefixOf = (what: string) =>
+  z.string().transform((raw, ctx) => {
+    try {
+      return parseS3Prefix(raw);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `must be ${what}: ${(err as Error).message}` });
+      return z.NEVER;
+    }
+  });
+
 /**
  * The environment of every Winnow function, in one schema. Each function needs part of it (see
  * {@link REQUIRED}); what a function does not use may be absent.
@@ -24,14 +35,16 @@ const FunctionsEnvSchema = z.object({
   [ENV.verdictTable]: tableName,
   [ENV.cacheTable]: tableName,
   [ENV.heavyQueueUrl]: httpUrl('SQS queue URL'),
-  [ENV.quarantineLocation]: z.string().transform((raw, ctx) => {
-    try {
-      return parseS3Prefix(raw);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `must be bucket or bucket/prefix: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-  }),
+  [ENV.fastQueueUrl]: httpUrl('SQS queue URL'),
+  [ENV.bankLocation]: s3PrefixOf('bucket or bucket/prefix'),
+  [ENV.bankTable]: tableName,
+  [ENV.bankRefreshSec]: z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number of seconds')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(86_400)),
+  [ENV.quarantineLocation]: s3PrefixOf('bucket or bucket/prefix'),
   [ENV.eventBusName]: z
     .string()
     .regex(
@@ -55,13 +68,15 @@ const FunctionsEnvSchema = z.object({
 });
 
 /** The Winnow functions (one config per deployable, each reading only its part). */
-export type FunctionRole = 'upload' | 'fast-queue' | 'action';
+export type FunctionRole = 'upload' | 'fast-queue' | 'action' | 'backfill' | 'sweep';
 
 /** Variables each function cannot run without. */
 const REQUIRED: Record<FunctionRole, readonly (keyof z.infer<typeof FunctionsEnvSchema>)[]> = {
   upload: [ENV.awsRegion, ENV.verdictTable, ENV.heavyQueueUrl],
   'fast-queue': [ENV.awsRegion, ENV.verdictTable, ENV.heavyQueueUrl],
   action: [ENV.awsRegion],
+  backfill: [ENV.awsRegion, ENV.verdictTable, ENV.cacheTable, ENV.fastQueueUrl, ENV.heavyQueueUrl],
+  sweep: [ENV.awsRegion, ENV.verdictTable, ENV.heavyQueueUrl],
 };
 
 /** Settings every function has. */
@@ -79,6 +94,16 @@ interface CommonConfig {
   };
 }
 
+/** Where the hash banks are (S3 + DynamoDB), when images are matched against them. */
+export interface BankConfig {
+  /** Entry snapshots: the bucket and key prefix (empty: the store's default, `hash-banks/`). */
+  readonly location: S3Prefix;
+  /** The table of the bank registry item. */
+  readonly tableName: string;
+  /** Seconds between version checks. */
+  readonly refreshSec: number;
+}
+
 /** The upload and fast-queue functions' configuration. */
 export interface ModerationConfig extends CommonConfig {
   readonly role: 'upload' | 'fast-queue';
@@ -89,6 +114,8 @@ export interface ModerationConfig extends CommonConfig {
   /** Never moderated: the quarantine action's copies land here. */
   readonly quarantine?: S3Prefix;
   readonly executionProvider: 'cpu' | 'cuda';
+  /** The hash banks; unset: nothing is matched against banks. */
+  readonly banks?: BankConfig;
 }
 
 /** The action function's configuration. */
@@ -98,6 +125,33 @@ export interface ActionConfig extends CommonConfig {
   /** The bus of verdict events; unset: the account's default bus. */
   readonly eventBusName?: string;
   readonly statusMarker: StatusMarker;
+}
+
+/** The backfill-batch function's configuration. */
+export interface BackfillConfig extends CommonConfig {
+  readonly role: 'backfill';
+  /** Verdicts under the current policy version are read to skip items already scored. */
+  readonly verdictTable: string;
+  /** Holds the runs' cost ledgers (keys `backfill-cost#<run>`). */
+  readonly cacheTable: string;
+  readonly fastQueueUrl: string;
+  readonly heavyQueueUrl: string;
+}
+
+/** The sweep function's configuration. */
+export interface SweepConfig extends CommonConfig {
+  readonly role: 'sweep';
+  /** Read (every item's latest verdict) and written (the new verdicts). */
+  readonly verdictTable: string;
+  /** The content cache table; unset: no cache (every re-scored item is scored). */
+  readonly cacheTable?: string;
+  /** Audio and video to re-score, and uncertain re-scored images, go here. */
+  readonly heavyQueueUrl: string;
+  /** The bus of change events; unset: the account's default bus. */
+  readonly eventBusName?: string;
+  readonly executionProvider: 'cpu' | 'cuda';
+  /** The hash banks; unset: nothing is matched against banks. */
+  readonly banks?: BankConfig;
 }
 
 /** Reads and validates the upload or fast-queue function's environment (see {@link readConfig}). */
@@ -114,6 +168,7 @@ export function readModerationConfig(
     heavyQueueUrl: e[ENV.heavyQueueUrl] as string,
     quarantine: e[ENV.quarantineLocation],
     executionProvider: e[ENV.executionProvider] ?? 'cpu',
+    banks: banksOf(role, e),
   };
 }
 
@@ -126,6 +181,34 @@ export function readActionConfig(env: NodeJS.ProcessEnv = process.env): ActionCo
     quarantine: e[ENV.quarantineLocation],
     eventBusName: e[ENV.eventBusName],
     statusMarker: e[ENV.statusMarker] ?? 'tag',
+  };
+}
+
+/** Reads and validates the backfill-batch function's environment (see {@link readConfig}). */
+export function readBackfillConfig(env: NodeJS.ProcessEnv = process.env): BackfillConfig {
+  const e = readConfig('backfill', env);
+  return {
+    ...common(e),
+    role: 'backfill',
+    verdictTable: e[ENV.verdictTable] as string,
+    cacheTable: e[ENV.cacheTable] as string,
+    fastQueueUrl: e[ENV.fastQueueUrl] as string,
+    heavyQueueUrl: e[ENV.heavyQueueUrl] as string,
+  };
+}
+
+/** Reads and validates the sweep function's environment (see {@link readConfig}). */
+export function readSweepConfig(env: NodeJS.ProcessEnv = process.env): SweepConfig {
+  const e = readConfig('sweep', env);
+  return {
+    ...common(e),
+    role: 'sweep',
+    verdictTable: e[ENV.verdictTable] as string,
+    cacheTable: e[ENV.cacheTable],
+    heavyQueueUrl: e[ENV.heavyQueueUrl] as string,
+    eventBusName: e[ENV.eventBusName],
+    executionProvider: e[ENV.executionProvider] ?? 'cpu',
+    banks: banksOf('sweep', e),
   };
 }
 
@@ -149,6 +232,20 @@ function readConfig(role: FunctionRole, env: NodeJS.ProcessEnv): ParsedEnv {
     throw new ConfigError(`invalid environment for the Winnow ${role} function:\n${problems.join('\n')}`);
   }
   return parsed.data;
+}
+
+/** The bank settings when a bank location is set; the registry table defaults to the cache table. */
+function banksOf(role: FunctionRole, e: ParsedEnv): BankConfig | undefined {
+  const location = e[ENV.bankLocation];
+  if (!location) return undefined;
+  const tableName = e[ENV.bankTable] ?? e[ENV.cacheTable];
+  if (!tableName) {
+    throw new ConfigError(
+      `invalid environment for the Winnow ${role} function:\n  - ${ENV.bankTable}: required with ` +
+        `${ENV.bankLocation} when ${ENV.cacheTable} is unset`,
+    );
+  }
+  return { location, tableName, refreshSec: e[ENV.bankRefreshSec] ?? 60 };
 }
 
 function common(e: ParsedEnv): CommonConfig {

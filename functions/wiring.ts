@@ -1,14 +1,21 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client } from '@aws-sdk/client-s3';
 import {
+  CompositeItemResolver,
   createDynamoClient,
   createS3Client,
   createSqsClient,
   DynamoContentCache,
   DynamoVerdictStore,
+  S3DynamoHashBankStore,
+  S3ItemResolver,
   S3ObjectStore,
   SqsJobQueue,
 } from '../adapters/aws';
+import { BankMatcher } from '../core/banks/bank-matcher';
 import { ENV } from '../core/config/env-names';
+import { createCostModel } from '../core/cost/measured-cost-model';
 import { createDefaultDetectors } from '../core/detectors/registry';
 import { ConfigError } from '../core/errors';
 import { ModelRegistry } from '../core/models/model-registry';
@@ -19,9 +26,19 @@ import { FastTier } from '../core/serverless/fast-tier';
 import { partitionOf } from '../core/serverless/s3-location';
 import type { JobMessage } from '../core/worker/job-message';
 import { AwsActionTarget } from './aws-action-target';
-import { readActionConfig, readModerationConfig } from './config';
+import type { BackfillRuntime } from './backfill-batch-handler';
+import {
+  type BankConfig,
+  readActionConfig,
+  readBackfillConfig,
+  readModerationConfig,
+  readSweepConfig,
+} from './config';
+import { DynamoCostLedger } from './dynamodb-cost-ledger';
+import { EventBridgeChangePublisher } from './eventbridge-change-publisher';
 import { createTelemetry } from './observability';
 import type { ActionRuntime, ModerationRuntime } from './runtime';
+import type { SweepRuntime } from './sweep-handler';
 
 /**
  * Builds each function's runtime once per container (module scope, on first use): the configuration read from the
@@ -32,6 +49,8 @@ import type { ActionRuntime, ModerationRuntime } from './runtime';
  */
 const moderation = new Map<'upload' | 'fast-queue', Promise<ModerationRuntime>>();
 let action: Promise<ActionRuntime> | undefined;
+let backfill: Promise<BackfillRuntime> | undefined;
+let sweep: Promise<SweepRuntime> | undefined;
 
 export function moderationRuntime(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
   let built = moderation.get(role);
@@ -54,6 +73,28 @@ export function actionRuntime(): Promise<ActionRuntime> {
   return action;
 }
 
+export function backfillRuntime(): Promise<BackfillRuntime> {
+  if (!backfill) {
+    const built = buildBackfill();
+    backfill = built;
+    built.catch(() => {
+      if (backfill === built) backfill = undefined;
+    });
+  }
+  return backfill;
+}
+
+export function sweepRuntime(): Promise<SweepRuntime> {
+  if (!sweep) {
+    const built = buildSweep();
+    sweep = built;
+    built.catch(() => {
+      if (sweep === built) sweep = undefined;
+    });
+  }
+  return sweep;
+}
+
 async function buildModeration(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
   const config = readModerationConfig(role);
   const telemetry = createTelemetry({ service: `winnow-${role}`, level: config.logLevel });
@@ -67,6 +108,7 @@ async function buildModeration(role: 'upload' | 'fast-queue'): Promise<Moderatio
     tier: 'fast',
     detectors: createDefaultDetectors(
       new ModelRegistry({ executionProvider: config.executionProvider, logger }),
+      { banks: bankMatcher(config.banks, s3, dynamo) },
     ),
     cache: config.cacheTable
       ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
@@ -104,6 +146,23 @@ async function buildModeration(role: 'upload' | 'fast-queue'): Promise<Moderatio
   };
 }
 
+/** The hash banks in S3 + DynamoDB, when configured; a warm container re-checks their versions every `refreshSec`. */
+function bankMatcher(
+  banks: BankConfig | undefined,
+  s3: S3Client,
+  dynamo: DynamoDBClient,
+): BankMatcher | undefined {
+  if (!banks) return undefined;
+  const store = new S3DynamoHashBankStore({
+    s3,
+    bucket: banks.location.bucket,
+    ...(banks.location.prefix ? { prefix: banks.location.prefix } : {}),
+    dynamo,
+    tableName: banks.tableName,
+  });
+  return new BankMatcher(store, { refreshIntervalMs: banks.refreshSec * 1000 });
+}
+
 async function buildAction(): Promise<ActionRuntime> {
   const config = readActionConfig();
   const telemetry = createTelemetry({ service: 'winnow-action', level: config.logLevel });
@@ -133,5 +192,80 @@ async function buildAction(): Promise<ActionRuntime> {
       partition: partitionOf(config.region),
       retry: { tries: 3, baseDelayMs: 200 },
     },
+  };
+}
+
+async function buildBackfill(): Promise<BackfillRuntime> {
+  const config = readBackfillConfig();
+  const telemetry = createTelemetry({ service: 'winnow-backfill', level: config.logLevel });
+  const dynamo = createDynamoClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const sqs = createSqsClient({ region: config.region, endpoint: config.endpoints.sqs });
+  const policy = loadPolicy(config.policyFile);
+  const costModel = createCostModel();
+  telemetry.logger.info('backfill ready', {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    pricesVersion: costModel.pricesVersion,
+  });
+  return {
+    telemetry,
+    deps: {
+      verdicts: new DynamoVerdictStore({ client: dynamo, tableName: config.verdictTable }),
+      fastQueue: new SqsJobQueue<JobMessage>({ client: sqs, queueUrl: config.fastQueueUrl }),
+      heavyQueue: new SqsJobQueue<JobMessage>({ client: sqs, queueUrl: config.heavyQueueUrl }),
+      policy: { id: policy.id, version: policy.version },
+      costModel,
+      ledger: new DynamoCostLedger({ client: dynamo, tableName: config.cacheTable }),
+    },
+  };
+}
+
+async function buildSweep(): Promise<SweepRuntime> {
+  const config = readSweepConfig();
+  const telemetry = createTelemetry({ service: 'winnow-sweep', level: config.logLevel });
+  const { logger } = telemetry;
+  const s3 = createS3Client({ region: config.region, endpoint: config.endpoints.s3 });
+  const dynamo = createDynamoClient({ region: config.region, endpoint: config.endpoints.dynamodb });
+  const sqs = createSqsClient({ region: config.region, endpoint: config.endpoints.sqs });
+  const policy = loadPolicy(config.policyFile);
+  // The same fast-tier engine as the upload and fast-queue functions, so a sweep moves verdicts to what they decide.
+  const engine = new ModerationEngine({
+    policy,
+    tier: 'fast',
+    detectors: createDefaultDetectors(
+      new ModelRegistry({ executionProvider: config.executionProvider, logger }),
+      { banks: bankMatcher(config.banks, s3, dynamo) },
+    ),
+    cache: config.cacheTable
+      ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
+      : undefined,
+    logger,
+  });
+  const started = performance.now();
+  await engine.warmUp();
+  const costModel = createCostModel();
+  logger.info('sweep ready', {
+    policyId: policy.id,
+    policyVersion: policy.version,
+    detectorsFingerprint: engine.fingerprint,
+    pricesVersion: costModel.pricesVersion,
+    warmUpMs: Math.round(performance.now() - started),
+  });
+  return {
+    telemetry,
+    verdicts: new DynamoVerdictStore({ client: dynamo, tableName: config.verdictTable }),
+    engine,
+    // Which buckets may be read is the function's IAM policy's to say (the sweeps' buckets and prefixes).
+    resolver: new CompositeItemResolver({ s3: new S3ItemResolver({ client: s3 }) }),
+    heavyQueue: new SqsJobQueue<JobMessage>({ client: sqs, queueUrl: config.heavyQueueUrl }),
+    changes: new EventBridgeChangePublisher({
+      events: new EventBridgeClient({
+        region: config.region,
+        ...(config.endpoints.events ? { endpoint: config.endpoints.events } : {}),
+      }),
+      eventBusName: config.eventBusName,
+    }),
+    costModel,
+    partition: partitionOf(config.region),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { regionOfQueueUrl } from '../adapters/aws';
 import { ENV } from '../core/config/env-names';
 import { ConfigError } from '../core/errors';
+import { parseS3Prefix, type S3Prefix } from '../core/serverless/s3-location';
 
 const LogLevelSchema = z.enum(['debug', 'info', 'warn', 'error', 'silent']);
 
@@ -36,6 +37,22 @@ const WorkerEnvSchema = z.object({
   [ENV.dynamoEndpoint]: httpUrl('URL').optional(),
   [ENV.verdictTable]: tableName.optional(),
   [ENV.cacheTable]: tableName.optional(),
+  [ENV.bankLocation]: z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return parseS3Prefix(raw);
+      } catch (err) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be bucket or bucket/prefix: ${(err as Error).message}`,
+        });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  [ENV.bankTable]: tableName.optional(),
+  [ENV.bankRefreshSec]: int(0, 86_400).default(60),
   [ENV.awsRegion]: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1')
@@ -73,6 +90,15 @@ export interface WorkerConfig {
    * (every item is scored).
    */
   readonly cacheTable?: string;
+  /**
+   * The hash banks (S3 + DynamoDB) images and videos are matched against; unset: none. The registry table defaults
+   * to {@link cacheTable}.
+   */
+  readonly banks?: {
+    readonly location: S3Prefix;
+    readonly tableName: string;
+    readonly refreshSec: number;
+  };
   readonly region: string;
   readonly concurrency: number;
   readonly visibilityTimeoutSec: number;
@@ -107,10 +133,15 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
   if (!region && !problems.some((p) => p.includes(ENV.awsRegion))) {
     problems.push(`  - ${ENV.awsRegion}: required (the queue URL names no region)`);
   }
+  const bankTable = e?.[ENV.bankTable] ?? e?.[ENV.cacheTable];
+  if (e?.[ENV.bankLocation] && !bankTable) {
+    problems.push(`  - ${ENV.bankTable}: required with ${ENV.bankLocation} when ${ENV.cacheTable} is unset`);
+  }
   if (!e || !region || problems.length > 0) {
     throw new ConfigError(`invalid GPU worker environment:\n${problems.join('\n')}`);
   }
   const healthFile = e[ENV.healthFile];
+  const bankLocation = e[ENV.bankLocation];
   return {
     queueUrl: e[ENV.queueUrl],
     deadLetterQueueUrl: e[ENV.deadLetterQueueUrl],
@@ -119,6 +150,10 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env, cwd = pro
     dynamoEndpoint: e[ENV.dynamoEndpoint],
     verdictTable: e[ENV.verdictTable],
     cacheTable: e[ENV.cacheTable],
+    banks:
+      bankLocation && bankTable
+        ? { location: bankLocation, tableName: bankTable, refreshSec: e[ENV.bankRefreshSec] }
+        : undefined,
     region,
     concurrency: e[ENV.workerConcurrency],
     visibilityTimeoutSec: e[ENV.visibilityTimeoutSec],

@@ -5,16 +5,19 @@ import {
   createSqsClient,
   DynamoContentCache,
   DynamoVerdictStore,
+  S3DynamoHashBankStore,
   S3ItemResolver,
   SqsJobQueue,
 } from '../adapters/aws';
 import { FileUriResolver, openStateDir, type StateDir } from '../adapters/local';
+import { BankMatcher } from '../core/banks/bank-matcher';
 import { createDefaultDetectors, HEAVY_IMAGE_MODEL } from '../core/detectors/registry';
 import type { Logger } from '../core/logging/logger';
 import { ModelRegistry } from '../core/models/model-registry';
 import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
 import type { ContentCache } from '../core/ports/content-cache';
+import type { HashBankStore } from '../core/ports/hash-bank-store';
 import type { ItemResolver } from '../core/ports/item-resolver';
 import type { VerdictStore } from '../core/ports/verdict-store';
 import { createModerationJobHandler, jobLogFields } from '../core/worker/moderation-job-handler';
@@ -28,6 +31,8 @@ export interface WorkerStorage {
   readonly cache?: ContentCache;
   /** `file://` (inside the configured roots) and `s3://` items. */
   readonly resolver: ItemResolver;
+  /** The hash banks (S3 + DynamoDB) when configured. */
+  readonly banks?: HashBankStore;
   /** What backs each part, for the start log line. */
   readonly backends: {
     readonly verdicts: 'dynamodb' | 'sqlite';
@@ -44,7 +49,8 @@ export interface WorkerStorage {
  * - content cache: the DynamoDB cache table when `WINNOW_CACHE_TABLE` is set, else the state dir's SQLite cache when
  *   verdicts are local, else none (a container's local disk is not worth caching on);
  * - items: `file://` URIs inside `WINNOW_FILE_ROOTS` and `s3://` URIs (any bucket the credentials can read), through
- *   one resolver that dispatches by scheme.
+ *   one resolver that dispatches by scheme;
+ * - hash banks: the S3 + DynamoDB bank store when `WINNOW_BANK_LOCATION` is set, else none.
  *
  * The state dir is opened only when something is kept in it. Nothing here talks to AWS yet: the SDK clients connect
  * on first use.
@@ -52,7 +58,7 @@ export interface WorkerStorage {
 export function createWorkerStorage(config: WorkerConfig): WorkerStorage {
   const s3 = createS3Client({ region: config.region, endpoint: config.s3Endpoint });
   const dynamo =
-    config.verdictTable || config.cacheTable
+    config.verdictTable || config.cacheTable || config.banks
       ? createDynamoClient({ region: config.region, endpoint: config.dynamoEndpoint })
       : undefined;
   let state: StateDir | undefined;
@@ -79,6 +85,17 @@ export function createWorkerStorage(config: WorkerConfig): WorkerStorage {
       file: new FileUriResolver({ roots: config.fileRoots }),
       s3: new S3ItemResolver({ client: s3 }),
     }),
+    ...(config.banks && dynamo
+      ? {
+          banks: new S3DynamoHashBankStore({
+            s3,
+            bucket: config.banks.location.bucket,
+            ...(config.banks.location.prefix ? { prefix: config.banks.location.prefix } : {}),
+            dynamo,
+            tableName: config.banks.tableName,
+          }),
+        }
+      : {}),
     backends: {
       verdicts: config.verdictTable ? 'dynamodb' : 'sqlite',
       cache: config.cacheTable ? 'dynamodb' : state ? 'sqlite' : 'none',
@@ -135,7 +152,11 @@ export async function createGpuWorker(config: WorkerConfig, logger: Logger): Pro
     const engine = new ModerationEngine({
       policy: loadPolicy(config.policyFile),
       tier: 'heavy',
-      detectors: createDefaultDetectors(registry),
+      detectors: createDefaultDetectors(registry, {
+        banks: storage.banks
+          ? new BankMatcher(storage.banks, { refreshIntervalMs: (config.banks?.refreshSec ?? 60) * 1000 })
+          : undefined,
+      }),
       cache: storage.cache,
       logger,
     });
@@ -158,6 +179,7 @@ export async function createGpuWorker(config: WorkerConfig, logger: Logger): Pro
       cache: storage.backends.cache,
       ...(config.verdictTable ? { verdictTable: config.verdictTable } : {}),
       ...(config.cacheTable ? { cacheTable: config.cacheTable } : {}),
+      banks: config.banks ? 's3+dynamodb' : 'none',
     });
     const handler = createModerationJobHandler({
       engine,

@@ -4,11 +4,13 @@
  * construct works without it). Every acknowledgement names one rule, or one finding of a rule, on one resource.
  * test/unit/infra/cdk-nag.test.ts checks that nothing else is reported.
  */
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Aws, Fn, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
+import type { WinnowBackfill } from './winnow-backfill';
 import type { WinnowModeration } from './winnow-moderation';
+import type { WinnowSweeps } from './winnow-sweeps';
 
 /** The stack-level singleton Lambda of CDK's S3 bucket-notifications custom resource. */
 const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
@@ -154,4 +156,82 @@ export function suppressSourceBucketFindings(m: WinnowModeration, bucket: s3.IBu
     'CDK’s singleton custom resource that writes the buckets’ event-notification configuration at deploy time; ' +
       'the managed policy only lets it write its own CloudWatch logs.',
   );
+}
+
+/** Findings on a `WinnowBackfill`: its state machine's roles and policies. */
+export function suppressBackfillFindings(
+  b: WinnowBackfill,
+  m: WinnowModeration,
+  inventoryBuckets: readonly s3.IBucket[],
+  mapLabels: readonly string[],
+): void {
+  const role = b.stateMachine.role;
+  acknowledge(
+    role,
+    wildcardResourceFinding(b, `arn:${Aws.PARTITION}:s3:::${m.resultsBucket.bucketName}/*`),
+    'The Distributed Map writes its run report (manifest.json and result files) under a key made from the map ' +
+      'run id at run time; the statement allows only the result writer’s object actions on the results bucket.',
+  );
+  for (const bucket of inventoryBuckets) {
+    acknowledge(
+      role,
+      wildcardResourceFinding(b, bucket.arnForObjects('*')),
+      'An S3 Inventory report is read from its manifest.json and the data files it names, whose keys carry the ' +
+        'report date and are known only at run time; only s3:GetObject is allowed, on the inventory bucket given.',
+    );
+  }
+  acknowledge(
+    role,
+    wildcardResourceFinding(b, `${b.batchFunction.functionArn}:*`),
+    'The LambdaInvoke task may call the backfill-batch function and its versions or aliases (`<arn>:*`); no ' +
+      'other function can be invoked.',
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5[Resource::*]',
+    'X-Ray tracing (xray:PutTraceSegments and siblings) and CloudWatch Logs delivery for state machine logging ' +
+      '(logs:CreateLogDelivery and siblings) have no resource-level permissions.',
+  );
+  const executions = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:execution:${Fn.select(
+    6,
+    Fn.split(':', b.stateMachine.stateMachineArn),
+  )}`;
+  for (const path of ['', ...mapLabels.map((label) => `/${label}`)]) {
+    acknowledge(
+      b.stateMachine,
+      wildcardResourceFinding(b, `${executions}${path}:*`),
+      'The policy CDK adds for a Distributed Map: the state machine describes, stops and redrives its own child ' +
+        'executions and map runs, whose names are made at run time; the ARN names this state machine only.',
+    );
+  }
+}
+
+/** Findings on a `WinnowSweeps`: its dead-letter queue, and the sweep function's reads of the swept prefixes. */
+export function suppressSweepFindings(
+  s: WinnowSweeps,
+  rescans: readonly { readonly bucket: s3.IBucket; readonly prefix?: string }[],
+): void {
+  acknowledge(
+    s.deadLetterQueue,
+    'AwsSolutions-SQS3',
+    'This queue is itself a dead-letter queue: EventBridge Scheduler puts here the sweep starts that failed every ' +
+      'retry (cdk-nag only recognises queues named in another queue’s redrive policy). A dead-letter queue of a ' +
+      'dead-letter queue would never be read.',
+  );
+  if (s.sweepFunction) {
+    acknowledge(
+      s.schedulerRole,
+      wildcardResourceFinding(s, `${s.sweepFunction.functionArn}:*`),
+      'The scheduler’s Lambda target may invoke the sweep function and its versions or aliases (`<arn>:*`), as CDK ' +
+        'grants it; no other function can be invoked.',
+    );
+  }
+  for (const { bucket, prefix } of rescans) {
+    acknowledge(
+      s.sweepFunction?.role,
+      wildcardResourceFinding(s, bucket.arnForObjects(`${prefix ?? ''}*`)),
+      'The re-scan sweep reads the objects whose scores may change, user uploads whose keys are unknown at deploy ' +
+        'time. Access is limited to s3:GetObject under the swept prefix.',
+    );
+  }
 }

@@ -32,6 +32,7 @@ export {
   type VerdictTimeRange,
   verdictPartitionKey,
 } from './dynamodb-verdict-store';
+export { S3DynamoHashBankStore, type S3DynamoHashBankStoreOptions } from './s3-dynamodb-hash-bank-store';
 export { CompositeItemResolver, S3ItemResolver, type S3ItemResolverOptions } from './s3-item-resolver';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store';
 export { decodeS3EncodedKey, formatS3Uri, parseS3Uri, type S3Location } from './s3-uri';

@@ -5,6 +5,7 @@ export { FsObjectStore, type FsObjectStoreOptions } from './fs-object-store';
 export { compareKeys, compareNames } from './fs-walk';
 export { SqliteContentCache } from './sqlite-content-cache';
 export { isTransientSqliteError } from './sqlite-errors';
+export { SqliteHashBankStore } from './sqlite-hash-bank-store';
 export { SqliteJobQueue, type SqliteJobQueueOptions, StaleReceiptError } from './sqlite-job-queue';
 export { SqliteVerdictStore } from './sqlite-verdict-store';
 export { databaseOf, type StateDb } from './state-db';

@@ -60,6 +60,27 @@ const MIGRATIONS: readonly string[] = [
     updated_at TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE hash_banks (
+    name TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    version INTEGER NOT NULL,
+    entry_count INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE hash_bank_entries (
+    bank_id TEXT NOT NULL,
+    entry_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    label TEXT,
+    source TEXT,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (bank_id, entry_key)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -8,6 +8,7 @@ import { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
 import { iterateVerdicts } from '../../core/verdict/iterate-verdicts';
 import type { CliConfig } from '../cli-config';
+import { localBankMatcher } from '../local-banks';
 import { ProgressBar } from '../progress';
 import { resolveSources } from '../resolve-sources';
 import { formatSummary } from '../summary-table';
@@ -73,7 +74,7 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
   process.once('SIGTERM', onSignal);
   const bar = new ProgressBar();
   try {
-    const detectors = createDefaultDetectors();
+    const detectors = createDefaultDetectors(undefined, { banks: localBankMatcher(state) });
     // Locally one process plays both tiers: audio and video take the heavy tier's detectors, and images the fast
     // tier finds uncertain are decided by the heavy tier in the same call.
     const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, cache: state.cache, logger });

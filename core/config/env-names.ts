@@ -50,6 +50,19 @@ export const ENV = {
   heavyQueueUrl: 'WINNOW_HEAVY_QUEUE_URL',
   /** AWS: bucket (and optional `/prefix`) where flagged items are copied by the quarantine action. */
   quarantineLocation: 'WINNOW_QUARANTINE_LOCATION',
+  /**
+   * AWS: bucket (and optional `/prefix`, default `hash-banks/`) of the hash banks' entry snapshots. Set, the
+   * functions and the GPU worker match images and videos against the banks (`docs/hash-banks.md`); unset, they
+   * match nothing.
+   */
+  bankLocation: 'WINNOW_BANK_LOCATION',
+  /** AWS: DynamoDB table (keyed by a string `pk`) holding the hash-bank registry item. Default: the cache table. */
+  bankTable: 'WINNOW_BANK_TABLE',
+  /**
+   * Functions and GPU worker: seconds between checks of the hash banks' versions (a changed bank is reloaded
+   * then). Default 60.
+   */
+  bankRefreshSec: 'WINNOW_BANK_REFRESH_SEC',
   /** AWS: bucket where run outputs and large results are written. */
   resultsBucket: 'WINNOW_RESULTS_BUCKET',
   /** AWS: EventBridge bus that receives verdict events (the notify action); unset: the default bus. */

@@ -19,7 +19,8 @@ export interface CostLine {
 
 /**
  * Dollars to moderate items on AWS, computed from measured latencies (bench/) and a dated price list. Backfills
- * and sweeps use it for their ceilings and budgets; `winnow cost` prints it.
+ * and sweeps use it for their ceilings and budgets; `winnow cost` prints it. `createCostModel`
+ * (`measured-cost-model.ts`) builds the one implementation; docs/cost.md explains the method.
  */
 export interface CostModel {
   /** Identifies the price list, e.g. `aws-us-east-1-2026-11-01`. */

@@ -2,6 +2,7 @@ import type { MediaProbe } from '../ffmpeg/probe-media';
 import type { DecodedImage } from '../image/decode-image';
 import type { Logger } from '../logging/logger';
 import type { MediaKind } from '../media/media-type';
+import type { Policy } from '../policy/policy';
 import type { Signal } from '../signals';
 import type { NormalizedText } from '../text/normalized-text';
 import type { FrameSampling } from '../video/sample-frames';
@@ -32,6 +33,13 @@ export interface AudioContent {
 export interface ImageContent {
   readonly kind: 'image';
   readonly image: DecodedImage;
+  /**
+   * The file's bytes as read, for detectors that must decode them their own way (PDQ hashes the unrotated,
+   * uncomposited pixels that `image` does not keep). Absent when the caller only had pixels.
+   */
+  readonly bytes?: Buffer;
+  /** Hex SHA-256 of the file's bytes, when the caller computed it. */
+  readonly sha256?: string;
 }
 
 /** A video file on local disk, probed, with the policy's sampling settings. Detectors stream from `path`. */
@@ -42,6 +50,8 @@ export interface VideoContent {
   readonly probe: MediaProbe;
   readonly durationSec: number;
   readonly settings: VideoSettings;
+  /** Hex SHA-256 of the file's bytes, when the caller computed it. */
+  readonly sha256?: string;
 }
 
 /** How the heavy tier reads a video, from the policy's `video` section. */
@@ -60,6 +70,10 @@ export interface DetectorContext {
   readonly signal: AbortSignal;
   /** Logger already bound to item and job ids. Never log content. */
   readonly logger: Logger;
+  /** The policy the item is moderated under, for detectors with settings of their own in it. */
+  readonly policy?: Policy;
+  /** Records a note on the detector's run in the verdict (why it found nothing to look at, for instance). */
+  readonly note?: (text: string) => void;
 }
 
 /** Identity of a model behind a detector, recorded in every verdict. */
@@ -83,6 +97,12 @@ export interface Detector<I extends DetectorInput = DetectorInput> {
   readonly tiers: readonly Tier[];
   /** The model behind it, when there is one. */
   readonly model?: ModelRef;
+  /**
+   * The version of data the detector matches against that changes without a new detector version (hash bank
+   * versions, say), or `undefined` when it has none. Asked once per item before the content-cache lookup and made
+   * part of the cache key, so a cached result never outlives the data it was computed from.
+   */
+  dataVersion?(): Promise<string | undefined>;
   /** Loads models or data once per process. Called before the first `detect`; may be called again after failure. */
   init?(): Promise<void>;
   /** Inspects one input and returns its signals (possibly none). */

@@ -1,8 +1,10 @@
 import { selectTranscriber } from '../audio/select-transcriber';
+import type { BankMatcher } from '../banks/bank-matcher';
 import { ModelRegistry } from '../models/model-registry';
 import { OcrEngine } from '../ocr/ocr-engine';
 import { createAudioSpeechDetector } from './audio/audio-speech-detector';
 import type { Detector } from './detector';
+import { createHashMatchDetectors } from './hash/hash-match-detector';
 import { createImageClassifierDetector } from './image/image-classifier-detector';
 import { createImageOcrDetector } from './image/image-ocr-detector';
 import { createTextDetectors } from './text';
@@ -13,11 +15,20 @@ import { createVideoSpeechDetector } from './video/video-speech-detector';
 export const FAST_IMAGE_MODEL = 'nsfw-mobilenet-v2-mid';
 export const HEAVY_IMAGE_MODEL = 'nsfw-inception-v3';
 
+/** Options for {@link createDefaultDetectors}. */
+export interface DefaultDetectorsOptions {
+  /** Hash banks images and videos are matched against; without them the `hash-match` detectors find nothing. */
+  readonly banks?: BankMatcher;
+}
+
 /**
  * The built-in detectors in registry order, which is also the order their signals appear in verdicts. New media
- * detectors (OCR, video, hashes) are appended here.
+ * detectors are appended here.
  */
-export function createDefaultDetectors(registry: ModelRegistry = new ModelRegistry()): Detector[] {
+export function createDefaultDetectors(
+  registry: ModelRegistry = new ModelRegistry(),
+  options: DefaultDetectorsOptions = {},
+): Detector[] {
   const text = createTextDetectors();
   // Transcripts and OCR text go through the same text detector instances, so their lexicons are compiled once.
   const textForDerived = text.filter((d) => d.id !== 'text-language');
@@ -46,5 +57,6 @@ export function createDefaultDetectors(registry: ModelRegistry = new ModelRegist
       ocr,
     }),
     createVideoSpeechDetector({ speech }),
+    ...createHashMatchDetectors({ banks: options.banks }),
   ] as Detector[];
 }

@@ -8,6 +8,7 @@ import {
   UnsupportedMediaError,
 } from '../errors';
 import type { Logger } from '../logging/logger';
+import type { Policy } from '../policy/policy';
 import type { Signal } from '../signals';
 import type { DetectorRun } from '../verdict/verdict';
 import type { Detector, DetectorInput } from './detector';
@@ -33,6 +34,8 @@ export interface RunDetectorsOptions {
   readonly disabled?: ReadonlyMap<string, string>;
   /** Aborts every detector call, e.g. on shutdown. */
   readonly signal?: AbortSignal;
+  /** The policy handed to detectors in their context. */
+  readonly policy?: Policy;
 }
 
 const initialised = new WeakMap<Detector, Promise<void>>();
@@ -77,13 +80,22 @@ async function runOne(
   const started = performance.now();
   let durationMs = 0;
   const logger = options.logger.child({ detector: detector.id });
+  const notes: string[] = [];
+  const note = (text: string) => {
+    notes.push(text);
+  };
   try {
     const work = (async () => {
       await ensureInit(detector);
       // Detectors share one thread, so wall time across the concurrent batch would charge each one for the others'
       // work: time the synchronous call itself, and the whole wait only for detectors that return a promise.
       const callStarted = performance.now();
-      const out = detector.detect(input, { signal: deadline.signal, logger });
+      const out = detector.detect(input, {
+        signal: deadline.signal,
+        logger,
+        note,
+        ...(options.policy ? { policy: options.policy } : {}),
+      });
       durationMs = performance.now() - callStarted;
       if (!isPromise(out)) return out;
       const result = await out;
@@ -96,7 +108,8 @@ async function runOne(
         throw new Error(`detector ${detector.id} emitted a signal labelled ${s.detector}`);
     }
     durationMs = round(durationMs);
-    return { run: { ...ref(detector), status: 'ok', durationMs }, signals };
+    const reason = notes.length > 0 ? { reason: notes.join('; ') } : {};
+    return { run: { ...ref(detector), status: 'ok', durationMs, ...reason }, signals };
   } catch (err) {
     if (err instanceof DetectorSkippedError) {
       return { run: { ...ref(detector), status: 'skipped', reason: err.message }, signals: [] };

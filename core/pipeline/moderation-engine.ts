@@ -23,6 +23,7 @@ import { sniffMedia } from '../media/sniff';
 import { escalationReason } from '../policy/escalation';
 import { evaluatePolicy } from '../policy/evaluate-policy';
 import type { Policy } from '../policy/policy';
+import { scoringSettings } from '../policy/scoring-settings';
 import type { ContentCache, ContentKey } from '../ports/content-cache';
 import type { Signal } from '../signals';
 import { decodeText } from '../text/decode-text';
@@ -124,6 +125,34 @@ export class ModerationEngine {
     });
   }
 
+  /**
+   * Hash of what shapes the scores of `media` items decided in `tier`: the engine version, the detectors that
+   * apply with their versions, models and disabled state, and the score-affecting policy settings
+   * ({@link scoringSettings}). Verdicts record it, so a sweep can tell a threshold-only change (same hash: re-decide
+   * from stored signals) from one that needs the models run again. A tier this engine hands to `escalateTo` is
+   * answered by that engine.
+   */
+  scoringHash(media: MediaKind, tier: Tier): string {
+    if (tier !== this.tierFor(media) && this.escalateTo) return this.escalateTo.scoringHash(media, tier);
+    const applicable = this.detectors.filter((d) => d.media.includes(media) && d.tiers.includes(tier));
+    return createHash('sha256')
+      .update(
+        JSON.stringify({
+          engine: ENGINE_VERSION,
+          settings: scoringSettings(this.policy, media),
+          detectors: applicable.map((d) => [
+            d.id,
+            d.version,
+            d.model?.id ?? null,
+            d.model?.version ?? null,
+            this.disabled[tier].get(d.id) ?? null,
+          ]),
+        }),
+      )
+      .digest('hex')
+      .slice(0, 16);
+  }
+
   /** Loads every detector's models up front, so the first item does not pay for it. Failures surface per item. */
   async warmUp(): Promise<void> {
     await Promise.allSettled(this.detectors.map((d) => ensureInit(d)));
@@ -176,18 +205,34 @@ export class ModerationEngine {
       const key: ContentKey = {
         sha256: read.sha256,
         policyVersion: this.policy.version,
-        detectorsFingerprint: this.fingerprint,
+        detectorsFingerprint: await this.contentFingerprint(media.kind),
       };
       const hit = await this.cache?.get(key);
       if (hit) {
-        const verdict = buildVerdict(item, hit, vctx, true);
+        const verdict = buildVerdict(
+          item,
+          hit,
+          { ...vctx, scoringHash: this.scoringHash(media.kind, hit.tier) },
+          true,
+        );
         this.logDone(log, verdict, started);
         return this.escalate(verdict, source, ctx, log);
       }
 
-      const result = await this.score(media, read.content ?? read.spoolPath, read.bytes, log, ctx.signal);
+      const result = await this.score(
+        media,
+        read.content ?? read.spoolPath,
+        { bytes: read.bytes, sha256: read.sha256 },
+        log,
+        ctx.signal,
+      );
       if (!result.detectors.some((d) => d.status === 'failed')) await this.cache?.put(key, result);
-      const verdict = buildVerdict(item, result, vctx, false);
+      const verdict = buildVerdict(
+        item,
+        result,
+        { ...vctx, scoringHash: this.scoringHash(media.kind, result.tier) },
+        false,
+      );
       this.logDone(log, verdict, started);
       return this.escalate(verdict, source, ctx, log);
     } catch (err) {
@@ -203,13 +248,37 @@ export class ModerationEngine {
     }
   }
 
+  /**
+   * The content cache's detector fingerprint for an item of `media`: {@link fingerprint}, combined with the data
+   * versions of the detectors that apply (the hash banks' versions), so a cached result is not reused once a bank
+   * it was matched against has changed. Keying on the versions rather than leaving hash matching out of the cache
+   * keeps cache hits free of any decoding; the price is that a bank change makes the image and video results
+   * cached before it miss once.
+   */
+  private async contentFingerprint(media: MediaKind): Promise<string> {
+    const tier = this.tierFor(media);
+    const versions: string[] = [];
+    for (const d of this.detectors) {
+      if (!d.dataVersion || !d.media.includes(media) || !d.tiers.includes(tier)) continue;
+      if (this.disabled[tier].has(d.id)) continue;
+      const v = await d.dataVersion();
+      if (v !== undefined) versions.push(`${d.id}=${v}`);
+    }
+    if (versions.length === 0) return this.fingerprint;
+    return createHash('sha256')
+      .update(JSON.stringify([this.fingerprint, ...versions]))
+      .digest('hex')
+      .slice(0, 16);
+  }
+
   private async score(
     media: MediaInfo,
     content: Buffer | string | undefined,
-    bytes: number,
+    item: { readonly bytes: number; readonly sha256: string },
     log: Logger,
     signal?: AbortSignal,
   ): Promise<CachedResult> {
+    const { bytes } = item;
     const tier = this.tierFor(media.kind);
     const applicable = this.detectors.filter((d) => d.media.includes(media.kind) && d.tiers.includes(tier));
     if (media.format === 'hls') {
@@ -225,7 +294,7 @@ export class ModerationEngine {
         `${media.kind} item is ${bytes} bytes; the policy limit for buffered items is ${this.policy.limits.maxTextBytes}`,
       );
     }
-    const prepared = await this.prepare(media, content, signal);
+    const prepared = await this.prepare(media, content, item.sha256, signal);
     const mediaSec =
       prepared.input.kind === 'video' || prepared.input.kind === 'audio' ? prepared.input.durationSec : 0;
     const outcome = await runDetectors(applicable, prepared.input, {
@@ -234,6 +303,7 @@ export class ModerationEngine {
       logger: log,
       disabled: this.disabled[tier],
       signal,
+      policy: this.policy,
     });
     const runs = [prepared.run, ...outcome.runs];
     const signals = [...prepared.signals, ...outcome.signals];
@@ -284,6 +354,7 @@ export class ModerationEngine {
   private async prepare(
     media: MediaInfo,
     content: Buffer | string,
+    sha256: string,
     signal?: AbortSignal,
   ): Promise<{ input: DetectorInput; signals: Signal[]; run: DetectorRun }> {
     if (media.kind === 'video') {
@@ -299,6 +370,7 @@ export class ModerationEngine {
           path,
           probe,
           durationSec: probe.durationSec ?? 0,
+          sha256,
           settings: {
             sampling: {
               ...DEFAULT_FRAME_SAMPLING,
@@ -317,9 +389,10 @@ export class ModerationEngine {
     }
     if (media.kind === 'image') {
       const started = performance.now();
-      const image = await decodeImage(mustBeBuffer(content), media.format);
+      const bytes = mustBeBuffer(content);
+      const image = await decodeImage(bytes, media.format);
       return {
-        input: { kind: 'image', image },
+        input: { kind: 'image', image, bytes, sha256 },
         signals: [],
         run: { ...IMAGE_DECODE_STAGE, status: 'ok', durationMs: Math.round(performance.now() - started) },
       };

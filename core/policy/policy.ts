@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isValidBankName } from '../banks/hash-bank';
+import { MAX_SEARCH_RADIUS } from '../hash-index/mih-index';
 
 /** Actions a policy can attach to a decision. Adapters carry them out (tag, quarantine copy, event). */
 export const ActionSchema = z.enum(['tag', 'quarantine', 'notify']);
@@ -82,6 +84,43 @@ export const EscalationPolicySchema = z
   })
   .strict();
 
+/** What a hash match against one bank leads to. */
+export const HashMatchRuleSchema = z
+  .object({
+    /** The category the match is reported under (a policy category, or one of its own). */
+    category: slug,
+    /** The item's decision for that category when it matches (whatever the category's thresholds say). */
+    decision: z.enum(['review', 'block']),
+    /** Actions taken when it matches. */
+    actions: z.array(ActionSchema).default([]),
+  })
+  .strict();
+export type HashMatchRule = z.infer<typeof HashMatchRuleSchema>;
+
+/** The rule of banks with no rule of their own: the default taxonomy's `hash-match` category, blocked. */
+export const DEFAULT_HASH_MATCH_RULE: HashMatchRule = {
+  category: 'hash-match',
+  decision: 'block',
+  actions: ['tag', 'quarantine', 'notify'],
+};
+
+/** How items are matched against hash banks (`docs/hash-banks.md`), and what a match leads to. */
+export const HashMatchPolicySchema = z
+  .object({
+    /** PDQ hashes within this many bits of a bank hash match (Meta's recommended 31 is also the most). */
+    radius: z.number().int().min(0).max(MAX_SEARCH_RADIUS).default(31),
+    /** PDQ hashes of lower quality (0–100; flat or tiny pictures) are not matched. */
+    minQuality: z.number().int().min(0).max(100).default(50),
+    /** Video frames hashed (vPDQ) per second. */
+    videoFps: z.number().positive().max(30).default(1),
+    /** Rule for banks not named in `banks`. */
+    default: HashMatchRuleSchema.default(DEFAULT_HASH_MATCH_RULE),
+    /** Rules per bank name. */
+    banks: z.record(z.string().refine(isValidBankName, 'not a bank name'), HashMatchRuleSchema).default({}),
+  })
+  .strict();
+export type HashMatchPolicy = z.infer<typeof HashMatchPolicySchema>;
+
 /** A versioned moderation policy. */
 export const PolicySchema = z
   .object({
@@ -117,6 +156,13 @@ export const PolicySchema = z
       })
       .strict()
       .default({ fastTier: true }),
+    hashMatch: HashMatchPolicySchema.default({
+      radius: 31,
+      minQuality: 50,
+      videoFps: 1,
+      default: DEFAULT_HASH_MATCH_RULE,
+      banks: {},
+    }),
   })
   .strict()
   .superRefine((p, ctx) => {

@@ -5,6 +5,8 @@ import { type CachedResult, VERDICT_SCHEMA_ID, type Verdict, type VerdictItem } 
 /** Context every verdict carries besides its result. */
 export interface VerdictContext {
   readonly policy: Pick<Policy, 'id' | 'version'>;
+  /** The engine's scoring hash for the item's media and tier, when known (see `Verdict['policy']`). */
+  readonly scoringHash?: string;
   readonly runId?: string;
   readonly createdAt: Date;
 }
@@ -24,7 +26,11 @@ export function buildVerdict(
     segments: result.segments,
     signals: result.signals,
     detectors: result.detectors,
-    policy: { id: ctx.policy.id, version: ctx.policy.version },
+    policy: {
+      id: ctx.policy.id,
+      version: ctx.policy.version,
+      ...(ctx.scoringHash ? { scoringHash: ctx.scoringHash } : {}),
+    },
     tier: result.tier,
     actions: result.actions,
     ...(result.error ? { error: result.error } : {}),

@@ -33,7 +33,7 @@ export const DetectorRunSchema = z.object({
   status: z.enum(['ok', 'failed', 'skipped']),
   model: z.object({ id: z.string(), version: z.string() }).optional(),
   durationMs: z.number().min(0).optional(),
-  /** Why it failed or was skipped. */
+  /** Why it failed or was skipped; on a run that went well, the detector's own note (e.g. `no banks`). */
   reason: z.string().optional(),
 });
 
@@ -46,6 +46,11 @@ export const ItemSchema = z.object({
   media: z.enum(['text', 'image', 'audio', 'video', 'unknown']),
   format: z.string(),
   bytes: z.number().int().min(0),
+  /**
+   * The object's version tag when it was read (S3 ETag, or size and mtime locally), so a backfill can tell an
+   * unchanged object from a changed one without reading it. Absent on verdicts that did not record it.
+   */
+  etag: z.string().optional(),
 });
 
 /** The v1 verdict: one JSON object per item. */
@@ -58,13 +63,27 @@ export const VerdictSchema = z
     segments: z.array(SegmentSchema),
     signals: z.array(SignalSchema),
     detectors: z.array(DetectorRunSchema),
-    policy: z.object({ id: z.string(), version: z.string() }),
+    policy: z.object({
+      id: z.string(),
+      version: z.string(),
+      /**
+       * Hash of everything that shaped the scores (engine, detector and model versions, score-affecting policy
+       * settings for the item's media and tier), but not thresholds or actions. Equal hashes mean the stored
+       * signals can be re-decided under another policy without running a model. Absent on older verdicts.
+       */
+      scoringHash: z.string().optional(),
+    }),
     tier: z.enum(['fast', 'heavy']),
     actions: z.array(z.string()),
     error: ErrorInfoSchema.optional(),
     /** True when the scores were reused from the content cache (identical bytes scored before). */
     cached: z.boolean(),
     runId: z.string().optional(),
+    /**
+     * Fingerprint of the policy and of every detector and model version that produced the verdict (the content
+     * cache's `detectorsFingerprint`). A backfill skips an unchanged item whose verdict has the current one.
+     */
+    detectorsFingerprint: z.string().optional(),
     /**
      * Set when the fast tier found the item uncertain: `pending` on a fast-tier verdict whose item was queued for the
      * heavy tier; `resolved` on the heavy-tier verdict that replaced it (`tier` says which tier decided).
@@ -76,6 +95,16 @@ export const VerdictSchema = z
         from: z.enum(['fast']).optional(),
       })
       .optional(),
+    /**
+     * Set when a sweep re-decided this verdict from the scores of an earlier one (a threshold or action change):
+     * no byte was read and no detector ran; `detectors` are the runs of that earlier verdict.
+     */
+    redecided: z.object({ fromPolicyVersion: z.string(), scoredAt: z.iso.datetime() }).optional(),
+    /**
+     * Set by a sweep on the verdict it writes in place of an earlier one (re-decided or re-scored): that verdict's
+     * policy version and decision. Actions follow a sweep's verdict only when its decision differs.
+     */
+    previous: z.object({ policyVersion: z.string(), decision: DecisionSchema }).optional(),
     createdAt: z.iso.datetime(),
   })
   .refine((v) => (v.decision === 'error') === (v.error !== undefined), {

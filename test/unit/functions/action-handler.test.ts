@@ -129,6 +129,33 @@ describe('action handler', () => {
   });
 });
 
+describe('sweep verdicts on the stream', () => {
+  it('act only when the decision differs from the verdict the sweep replaced', async () => {
+    const target = new RecordingTarget();
+    const handler = createActionHandler(runtime(target));
+    const base = sampleVerdict();
+    const swept = (uri: string, previousDecision: Verdict['decision']) =>
+      sampleVerdict({
+        item: { ...base.item, uri },
+        policy: { ...base.policy, version: 'v2' },
+        runId: 'sweep-1',
+        actions: ['notify'],
+        previous: { policyVersion: base.policy.version, decision: previousDecision },
+      });
+    // A new row (new policy version): no old image on the stream, so `previous` is what tells the two apart.
+    await handler({
+      Records: [
+        streamRecord('1', swept('s3://uploads/same.png', base.decision)),
+        streamRecord('2', swept('s3://uploads/changed.png', base.decision === 'allow' ? 'block' : 'allow')),
+      ],
+    });
+    const events = target.calls
+      .filter((c) => c[0] === 'putEvent')
+      .map((c) => (c[1] as { detail: { uri: string } }).detail.uri);
+    expect(events).toEqual(['s3://uploads/changed.png']);
+  });
+});
+
 describe('stream images', () => {
   it('decode every attribute type', () => {
     expect(

@@ -1,5 +1,10 @@
 import { ConfigError } from '../../../core/errors';
-import { readActionConfig, readModerationConfig, runningInLambda } from '../../../functions/config';
+import {
+  readActionConfig,
+  readModerationConfig,
+  readSweepConfig,
+  runningInLambda,
+} from '../../../functions/config';
 
 const QUEUE = 'https://sqs.eu-west-1.amazonaws.com/123456789012/winnow-heavy';
 
@@ -108,6 +113,49 @@ describe('functions config', () => {
     expect(() => readActionConfig({ AWS_REGION: 'eu-west-1', WINNOW_QUARANTINE_LOCATION: 'x/y' })).toThrow(
       /WINNOW_QUARANTINE_LOCATION: must be bucket or bucket\/prefix/,
     );
+  });
+
+  it('reads the hash bank location, with the cache table as the registry table by default', () => {
+    const base = {
+      AWS_REGION: 'eu-west-1',
+      WINNOW_VERDICT_TABLE: 'winnow-verdicts',
+      WINNOW_HEAVY_QUEUE_URL: QUEUE,
+    };
+    expect(readModerationConfig('upload', base).banks).toBeUndefined();
+    expect(
+      readModerationConfig('upload', {
+        ...base,
+        WINNOW_CACHE_TABLE: 'winnow-cache',
+        WINNOW_BANK_LOCATION: 'banks-bucket',
+      }).banks,
+    ).toEqual({
+      location: { bucket: 'banks-bucket', prefix: '' },
+      tableName: 'winnow-cache',
+      refreshSec: 60,
+    });
+    expect(
+      readSweepConfig({
+        ...base,
+        WINNOW_BANK_LOCATION: 's3://banks-bucket/lists',
+        WINNOW_BANK_TABLE: 'winnow-banks',
+        WINNOW_BANK_REFRESH_SEC: '15',
+      }).banks,
+    ).toEqual({
+      location: { bucket: 'banks-bucket', prefix: 'lists/' },
+      tableName: 'winnow-banks',
+      refreshSec: 15,
+    });
+    expect(() => readModerationConfig('upload', { ...base, WINNOW_BANK_LOCATION: 'banks-bucket' })).toThrow(
+      /WINNOW_BANK_TABLE: required with WINNOW_BANK_LOCATION when WINNOW_CACHE_TABLE is unset/,
+    );
+    expect(() =>
+      readModerationConfig('upload', {
+        ...base,
+        WINNOW_CACHE_TABLE: 'winnow-cache',
+        WINNOW_BANK_LOCATION: 'banks-bucket',
+        WINNOW_BANK_REFRESH_SEC: 'soon',
+      }),
+    ).toThrow(/WINNOW_BANK_REFRESH_SEC: must be a whole number of seconds/);
   });
 
   it('knows when it runs in Lambda', () => {

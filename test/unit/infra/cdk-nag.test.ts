@@ -48,6 +48,14 @@ describe('cdk-nag AwsSolutions', () => {
   imported.moderation.addSourceBucket(s3.Bucket.fromBucketName(imported, 'Archive', 'ugc-archive'), {
     notify: 'fast-queue',
   });
+  // Backfills (list and inventory) and a scheduled sweep.
+  const withBackfill = new WinnowStack(app, 'WinnowBackfill', {
+    sweeps: [{ name: 'nightly', kind: 'rescan' }],
+  });
+  const withInventory = new WinnowStack(app, 'WinnowInventory', {
+    moderation: { createSourceBucket: false },
+    backfill: { inventoryBuckets: [s3.Bucket.fromBucketName(imported, 'Inventory', 'ugc-inventory')] },
+  });
 
   it('reports no unacknowledged error or warning for the example stack', () => {
     expect(findings(stack)).toEqual([]);
@@ -57,8 +65,18 @@ describe('cdk-nag AwsSolutions', () => {
     expect(findings(imported)).toEqual([]);
   });
 
+  it('reports none either with a backfill (bucket listing or S3 Inventory) and scheduled sweeps', () => {
+    expect(findings(withBackfill)).toEqual([]);
+    expect(findings(withInventory)).toEqual([]);
+  });
+
   it('gives every acknowledgement a specific reason', () => {
-    const all = [...acknowledgements(stack), ...acknowledgements(imported)];
+    const all = [
+      ...acknowledgements(stack),
+      ...acknowledgements(imported),
+      ...acknowledgements(withBackfill),
+      ...acknowledgements(withInventory),
+    ];
     expect(all.length).toBeGreaterThan(10);
     for (const { id, reason } of all) {
       expect(id).toMatch(/^AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
@@ -66,13 +84,25 @@ describe('cdk-nag AwsSolutions', () => {
     }
     // One rule per acknowledgement, on a resource or its role: never the whole stack or the whole construct.
     for (const { path } of all) {
-      expect([stack.node.path, imported.node.path, `${stack.node.path}/Moderation`]).not.toContain(path);
+      expect([
+        stack.node.path,
+        imported.node.path,
+        withBackfill.node.path,
+        `${stack.node.path}/Moderation`,
+        `${withBackfill.node.path}/Backfill`,
+        `${withBackfill.node.path}/Sweeps`,
+      ]).not.toContain(path);
     }
   });
 
   it('acknowledges only the rules this document lists', () => {
     const rules = new Set(
-      [...acknowledgements(stack), ...acknowledgements(imported)].map(({ id }) => id.replace(/\[.*\]$/, '')),
+      [
+        ...acknowledgements(stack),
+        ...acknowledgements(imported),
+        ...acknowledgements(withBackfill),
+        ...acknowledgements(withInventory),
+      ].map(({ id }) => id.replace(/\[.*\]$/, '')),
     );
     expect([...rules].sort()).toEqual([
       'AwsSolutions-AS3',
@@ -101,7 +131,7 @@ describe('cdk-nag AwsSolutions', () => {
 
   it('runs as a validation plugin during synth (as `cdk synth -c winnow:nag=true` does): Winnow passes', () => {
     const pluginApp = testApp();
-    new WinnowStack(pluginApp, 'Winnow');
+    new WinnowStack(pluginApp, 'Winnow', { sweeps: [{ name: 'nightly', kind: 'rescan' }] });
     Validations.of(pluginApp).addPlugins(new AwsSolutionsChecks(pluginApp));
     expect(() => pluginApp.synth()).not.toThrow();
   });

@@ -189,6 +189,15 @@ describe('functions', () => {
     expect(dockerfile).toMatch(/^FROM \$\{BASE_IMAGE\}$/m);
   });
 
+  it('ships the cost model files in both images, where createCostModel looks for them', () => {
+    for (const file of ['functions/Dockerfile', 'gpu-worker/Dockerfile']) {
+      const dockerfile = readFileSync(join(__dirname, '../../../', file), 'utf8');
+      expect(dockerfile).toMatch(/^COPY .*\/core\/cost\/aws-prices\.json \.\/core\/cost\/aws-prices\.json$/m);
+      expect(dockerfile).toMatch(/^COPY .*\/bench\/measured\.json \.\/bench\/measured\.json$/m);
+      expect(dockerfile).toMatch(/^COPY .*package\.json/m);
+    }
+  });
+
   it('sizes the functions from their defaults', () => {
     expect(fn(m.uploadFunction)).toMatchObject({ MemorySize: 2048, Timeout: 60 });
     expect(fn(m.fastQueueFunction)).toMatchObject({ MemorySize: 2048, Timeout: 120 });

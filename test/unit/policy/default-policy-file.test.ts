@@ -40,7 +40,7 @@ describe('policies/default.yaml', () => {
     const result = PolicySchema.safeParse(raw);
     if (!result.success) throw new Error(JSON.stringify(result.error.issues, null, 2));
     expect(result.data.id).toBe('default');
-    expect(result.data.version).toBe('2026-11-26.2');
+    expect(result.data.version).toBe('2026-11-26.3');
     expect(result.data.disabledDetectors).toEqual([]);
     expect(result.data.limits).toEqual({
       maxTextBytes: 16777216,

@@ -92,7 +92,7 @@ describe('createModerationJobHandler', () => {
   it("moderates under the engine's policy when the job names another, and logs the mismatch", async () => {
     const body = job(uriOf('items', 'bad.txt'), { policy: { id: 'test', version: '0-old' } });
     const verdict = await handlerWith([hateWord])(message(body), ctx());
-    expect(verdict.policy).toEqual({ id: 'test', version: '1' });
+    expect(verdict.policy).toMatchObject({ id: 'test', version: '1' });
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg.includes('another policy'));
     expect(line).toMatchObject({ level: 'warn', jobPolicyVersion: '0-old', policyVersion: '1' });
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoContentCache, DynamoVerdictStore } from '../../../adapters/aws';
+import { DynamoContentCache, DynamoVerdictStore, S3DynamoHashBankStore } from '../../../adapters/aws';
 import { SqliteContentCache, SqliteVerdictStore } from '../../../adapters/local';
 import { ConfigError, UnreadableItemError } from '../../../core/errors';
 import { readWorkerConfig } from '../../../gpu-worker/config';
@@ -165,6 +165,36 @@ describe('createWorkerStorage', () => {
       expect(existsSync(join(dir, 'state'))).toBe(false);
     } finally {
       storage.close();
+    }
+  });
+
+  it('opens the S3 + DynamoDB hash bank store when a bank location is set', () => {
+    expect(readWorkerConfig({ WINNOW_QUEUE_URL: QUEUE }).banks).toBeUndefined();
+    expect(() => readWorkerConfig({ WINNOW_QUEUE_URL: QUEUE, WINNOW_BANK_LOCATION: 'banks' })).toThrow(
+      /WINNOW_BANK_TABLE: required with WINNOW_BANK_LOCATION/,
+    );
+    const c = config({
+      WINNOW_VERDICT_TABLE: 'winnow-verdicts',
+      WINNOW_CACHE_TABLE: 'winnow-cache',
+      WINNOW_BANK_LOCATION: 'banks/lists',
+      WINNOW_BANK_REFRESH_SEC: '30',
+    });
+    expect(c.banks).toEqual({
+      location: { bucket: 'banks', prefix: 'lists/' },
+      tableName: 'winnow-cache',
+      refreshSec: 30,
+    });
+    const storage = createWorkerStorage(c);
+    try {
+      expect(storage.banks).toBeInstanceOf(S3DynamoHashBankStore);
+    } finally {
+      storage.close();
+    }
+    const without = createWorkerStorage(config({ WINNOW_VERDICT_TABLE: 'winnow-verdicts' }));
+    try {
+      expect(without.banks).toBeUndefined();
+    } finally {
+      without.close();
     }
   });
 
