@@ -47,53 +47,32 @@ import type { SweepRuntime } from './sweep-handler';
  * tested with stubs. A build that fails (bad configuration) is not kept: the next invocation tries again and
  * fails with the same clear error.
  */
-const moderation = new Map<'upload' | 'fast-queue', Promise<ModerationRuntime>>();
-let action: Promise<ActionRuntime> | undefined;
-let backfill: Promise<BackfillRuntime> | undefined;
-let sweep: Promise<SweepRuntime> | undefined;
+function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    if (!built) {
+      const attempt = build();
+      built = attempt;
+      attempt.catch(() => {
+        if (built === attempt) built = undefined;
+      });
+    }
+    return built;
+  };
+}
+
+const moderation = {
+  upload: once(() => buildModeration('upload')),
+  'fast-queue': once(() => buildModeration('fast-queue')),
+};
 
 export function moderationRuntime(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
-  let built = moderation.get(role);
-  if (!built) {
-    built = buildModeration(role);
-    moderation.set(role, built);
-    built.catch(() => moderation.delete(role));
-  }
-  return built;
+  return moderation[role]();
 }
 
-export function actionRuntime(): Promise<ActionRuntime> {
-  if (!action) {
-    const built = buildAction();
-    action = built;
-    built.catch(() => {
-      if (action === built) action = undefined;
-    });
-  }
-  return action;
-}
-
-export function backfillRuntime(): Promise<BackfillRuntime> {
-  if (!backfill) {
-    const built = buildBackfill();
-    backfill = built;
-    built.catch(() => {
-      if (backfill === built) backfill = undefined;
-    });
-  }
-  return backfill;
-}
-
-export function sweepRuntime(): Promise<SweepRuntime> {
-  if (!sweep) {
-    const built = buildSweep();
-    sweep = built;
-    built.catch(() => {
-      if (sweep === built) sweep = undefined;
-    });
-  }
-  return sweep;
-}
+export const actionRuntime: () => Promise<ActionRuntime> = once(() => buildAction());
+export const backfillRuntime: () => Promise<BackfillRuntime> = once(() => buildBackfill());
+export const sweepRuntime: () => Promise<SweepRuntime> = once(() => buildSweep());
 
 async function buildModeration(role: 'upload' | 'fast-queue'): Promise<ModerationRuntime> {
   const config = readModerationConfig(role);

@@ -28,12 +28,13 @@ import { createDefaultDetectors } from '../../core/detectors/registry';
 import type { Logger } from '../../core/logging/logger';
 import type { MediaKind } from '../../core/media/media-type';
 import type { ScanJob, ScanSource } from '../../core/pipeline/batch-scan';
-import { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
 import type { JobQueue } from '../../core/ports/job-queue';
-import { BackfillProgressBar } from '../backfill-progress';
+import { backfillProgressView } from '../backfill-progress';
 import type { CliConfig } from '../cli-config';
 import { localBankMatcher } from '../local-banks';
+import { localEngine } from '../local-engine';
+import { ProgressBar } from '../progress';
 import { resolveSources } from '../resolve-sources';
 import { EXIT, UsageError } from '../usage-error';
 
@@ -154,20 +155,11 @@ export async function backfillCommand(argv: string[], config: CliConfig, logger:
   const onSignal = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const bar = new BackfillProgressBar();
+  const bar = new ProgressBar(backfillProgressView);
   try {
     const detectors = createDefaultDetectors(undefined, { banks: localBankMatcher(state) });
-    const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, cache: state.cache, logger });
-    const fast = new ModerationEngine({
-      policy,
-      tier: 'fast',
-      // An object whose extension hid audio or video still reaches the heavy tier's detectors.
-      tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
-      detectors,
-      cache: state.cache,
-      logger,
-      escalateTo: heavy,
-    });
+    // An object whose extension hid audio or video still reaches the heavy tier's detectors.
+    const { fast, heavy } = localEngine({ policy, detectors, cache: state.cache, logger });
     let queue: JobQueue<ScanJob>;
     const queueUrl = values['queue-url'];
     if (queueUrl) {

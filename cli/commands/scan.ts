@@ -4,12 +4,12 @@ import { openStateDir } from '../../adapters/local';
 import { createDefaultDetectors } from '../../core/detectors/registry';
 import type { Logger } from '../../core/logging/logger';
 import { runBatchScan, type ScanJob, scanQueueName, scanRunKey } from '../../core/pipeline/batch-scan';
-import { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
 import { iterateVerdicts } from '../../core/verdict/iterate-verdicts';
 import type { CliConfig } from '../cli-config';
 import { localBankMatcher } from '../local-banks';
-import { ProgressBar } from '../progress';
+import { localEngine } from '../local-engine';
+import { ProgressBar, scanProgressView } from '../progress';
 import { resolveSources } from '../resolve-sources';
 import { formatSummary } from '../summary-table';
 import { EXIT, UsageError } from '../usage-error';
@@ -72,21 +72,10 @@ export async function scanCommand(argv: string[], config: CliConfig, logger: Log
   const onSignal = () => abort.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const bar = new ProgressBar();
+  const bar = new ProgressBar(scanProgressView);
   try {
     const detectors = createDefaultDetectors(undefined, { banks: localBankMatcher(state) });
-    // Locally one process plays both tiers: audio and video take the heavy tier's detectors, and images the fast
-    // tier finds uncertain are decided by the heavy tier in the same call.
-    const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, cache: state.cache, logger });
-    const engine = new ModerationEngine({
-      policy,
-      tier: 'fast',
-      tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
-      detectors,
-      cache: state.cache,
-      logger,
-      escalateTo: heavy,
-    });
+    const engine = localEngine({ policy, detectors, cache: state.cache, logger }).fast;
     await engine.warmUp();
     const queue = state.queue<ScanJob>(scanQueueName(scanRunKey(sources, engine)), {
       maxReceives: MAX_RECEIVES,

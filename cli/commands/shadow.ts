@@ -7,13 +7,14 @@ import type { Detector } from '../../core/detectors/detector';
 import { createDefaultDetectors } from '../../core/detectors/registry';
 import type { Logger } from '../../core/logging/logger';
 import { ModelRegistry } from '../../core/models/model-registry';
-import { ModerationEngine } from '../../core/pipeline/moderation-engine';
+import type { ModerationEngine } from '../../core/pipeline/moderation-engine';
 import { loadPolicy } from '../../core/policy/load-policy';
 import type { Policy } from '../../core/policy/policy';
 import { formatShadowReport } from '../../core/shadow/format-shadow-report';
 import { runShadow, type ShadowCandidate } from '../../core/shadow/shadow-run';
 import { iterateLatestVerdicts } from '../../core/sweep/latest-verdicts';
 import type { CliConfig } from '../cli-config';
+import { localEngine } from '../local-engine';
 import { EXIT, UsageError } from '../usage-error';
 
 export const SHADOW_USAGE = `Usage: winnow shadow --policy FILE --sample N [DIR] [options]
@@ -107,20 +108,9 @@ export async function shadowCommand(argv: string[], config: CliConfig, logger: L
   }
 }
 
-/**
- * Scan's two-tier arrangement for one policy, without a content cache: a shadow run writes nothing to the state
- * dir.
- */
+/** Scan's two-tier arrangement for one policy, without a content cache: a shadow run writes nothing to the state dir. */
 function engineFor(policy: Policy, detectors: readonly Detector[], logger: Logger): ModerationEngine {
-  const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, logger });
-  return new ModerationEngine({
-    policy,
-    tier: 'fast',
-    tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
-    detectors,
-    logger,
-    escalateTo: heavy,
-  });
+  return localEngine({ policy, detectors, logger }).fast;
 }
 
 async function* stored(state: StateDir): AsyncGenerator<ShadowCandidate> {

@@ -21,6 +21,7 @@ import {
 import { type ChangeSink, changeSummary } from '../../core/sweep/verdict-change';
 import type { CliConfig } from '../cli-config';
 import { localBankMatcher } from '../local-banks';
+import { localEngine } from '../local-engine';
 import { EXIT, UsageError } from '../usage-error';
 
 export const SWEEP_USAGE = `Usage: winnow sweep --policy FILE [options]             re-scan sweep
@@ -134,16 +135,7 @@ export async function sweepCommand(argv: string[], config: CliConfig, logger: Lo
       return result.complete ? EXIT.ok : EXIT.interrupted;
     }
 
-    const heavy = new ModerationEngine({ policy, tier: 'heavy', detectors, cache: state.cache, logger });
-    const engine = new ModerationEngine({
-      policy,
-      tier: 'fast',
-      tierFor: (media) => (media === 'audio' || media === 'video' ? 'heavy' : 'fast'),
-      detectors,
-      cache: state.cache,
-      logger,
-      escalateTo: heavy,
-    });
+    const engine = localEngine({ policy, detectors, cache: state.cache, logger }).fast;
     const runId = `sweep-${runStamp()}`;
     const result = await runRescanSweep({
       ...common,

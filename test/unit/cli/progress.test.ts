@@ -1,4 +1,4 @@
-import { ProgressBar } from '../../../cli/progress';
+import { ProgressBar, scanProgressView } from '../../../cli/progress';
 import type { ScanProgress } from '../../../core/pipeline/batch-scan';
 
 function fakeStream(isTTY: boolean) {
@@ -20,7 +20,7 @@ describe('ProgressBar', () => {
 
   it('redraws one line on a terminal and clears it at the end', () => {
     const { writes, stream } = fakeStream(true);
-    const bar = new ProgressBar(stream);
+    const bar = new ProgressBar(scanProgressView, stream);
     bar.update(progress(50, 1000));
     expect(writes[0]?.startsWith('\r\x1b[K')).toBe(true);
     expect(writes[0]?.slice(4)).toMatch(/^█+░+ 50\/100 · 50\.0 items\/s · flagged 3 · errors 0 · eta 1s$/);
@@ -31,7 +31,7 @@ describe('ProgressBar', () => {
   it('prints a plain line at most every ten seconds when not on a terminal', () => {
     jest.useFakeTimers({ now: 0 });
     const { writes, stream } = fakeStream(false);
-    const bar = new ProgressBar(stream);
+    const bar = new ProgressBar(scanProgressView, stream);
     bar.update(progress(10, 1000));
     expect(writes).toEqual([]);
     jest.setSystemTime(10_001);
