@@ -14,8 +14,8 @@ import {
 import { createTestQueues, TEST_AWS_ENV, type TestQueues, testSqsClient } from '../../setup/sqs-test-queues';
 import { countVerdictRows, readVerdictRows, scoredFromLogs, waitFor } from './backfill-helpers';
 
-// Fewer objects than the local test: every item costs S3 and SQS round trips to the emulator on a shared machine.
-const ITEMS = 300;
+// As many objects as the local test: listed from the S3 emulator, queued through the SQS emulator.
+const ITEMS = 2000;
 
 describe('winnow backfill over emulated S3 with an emulated SQS queue', () => {
   let work: string;
