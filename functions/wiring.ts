@@ -18,9 +18,11 @@ import { ENV } from '../core/config/env-names';
 import { createCostModel } from '../core/cost/measured-cost-model';
 import { createDefaultDetectors } from '../core/detectors/registry';
 import { ConfigError } from '../core/errors';
+import type { Logger } from '../core/logging/logger';
 import { ModelRegistry } from '../core/models/model-registry';
 import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
+import type { Policy } from '../core/policy/policy';
 import type { ObjectStore } from '../core/ports/object-store';
 import { FastTier } from '../core/serverless/fast-tier';
 import { partitionOf } from '../core/serverless/s3-location';
@@ -82,18 +84,7 @@ async function buildModeration(role: 'upload' | 'fast-queue'): Promise<Moderatio
   const dynamo = createDynamoClient({ region: config.region, endpoint: config.endpoints.dynamodb });
   const sqs = createSqsClient({ region: config.region, endpoint: config.endpoints.sqs });
   const policy = loadPolicy(config.policyFile);
-  const engine = new ModerationEngine({
-    policy,
-    tier: 'fast',
-    detectors: createDefaultDetectors(
-      new ModelRegistry({ executionProvider: config.executionProvider, logger }),
-      { banks: bankMatcher(config.banks, s3, dynamo) },
-    ),
-    cache: config.cacheTable
-      ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
-      : undefined,
-    logger,
-  });
+  const engine = fastTierEngine(config, policy, s3, dynamo, logger);
   const started = performance.now();
   await engine.warmUp();
   logger.info('fast tier ready', {
@@ -207,19 +198,7 @@ async function buildSweep(): Promise<SweepRuntime> {
   const dynamo = createDynamoClient({ region: config.region, endpoint: config.endpoints.dynamodb });
   const sqs = createSqsClient({ region: config.region, endpoint: config.endpoints.sqs });
   const policy = loadPolicy(config.policyFile);
-  // The same fast-tier engine as the upload and fast-queue functions, so a sweep moves verdicts to what they decide.
-  const engine = new ModerationEngine({
-    policy,
-    tier: 'fast',
-    detectors: createDefaultDetectors(
-      new ModelRegistry({ executionProvider: config.executionProvider, logger }),
-      { banks: bankMatcher(config.banks, s3, dynamo) },
-    ),
-    cache: config.cacheTable
-      ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
-      : undefined,
-    logger,
-  });
+  const engine = fastTierEngine(config, policy, s3, dynamo, logger);
   const started = performance.now();
   await engine.warmUp();
   const costModel = createCostModel();
@@ -247,4 +226,26 @@ async function buildSweep(): Promise<SweepRuntime> {
     costModel,
     partition: partitionOf(config.region),
   };
+}
+
+/** The fast-tier engine the upload, fast-queue and sweep functions share, so a sweep decides as they do. */
+function fastTierEngine(
+  config: Pick<ReturnType<typeof readModerationConfig>, 'executionProvider' | 'banks' | 'cacheTable'>,
+  policy: Policy,
+  s3: ReturnType<typeof createS3Client>,
+  dynamo: ReturnType<typeof createDynamoClient>,
+  logger: Logger,
+): ModerationEngine {
+  return new ModerationEngine({
+    policy,
+    tier: 'fast',
+    detectors: createDefaultDetectors(
+      new ModelRegistry({ executionProvider: config.executionProvider, logger }),
+      { banks: bankMatcher(config.banks, s3, dynamo) },
+    ),
+    cache: config.cacheTable
+      ? new DynamoContentCache({ client: dynamo, tableName: config.cacheTable })
+      : undefined,
+    logger,
+  });
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { CorruptMediaError, DetectorTimeoutError, UnreadableItemError } from '../errors';
 import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import { probeMedia } from '../ffmpeg/probe-media';
-import { FRAME_READER_SOURCE } from '../video/frame-reader-worker';
+import { FRAME_READER_SOURCE, stopFrameReader } from '../video/frame-reader-worker';
 import { PDQ_WORDS } from './hamming';
 import { pdqHashPixels } from './pdq';
 import type { VpdqFrame } from './vpdq-match';
@@ -159,19 +159,11 @@ export async function vpdqHashVideo(path: string, options: VpdqOptions = {}): Pr
       worker.on('exit', () => done(new CorruptMediaError('the frame reader stopped')));
     });
   } finally {
-    worker.postMessage('stop');
-    // The reader kills ffmpeg on 'stop'; if the thread is stuck, kill ffmpeg from here before ending the thread.
-    setTimeout(() => {
-      if (workerExited) return;
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      void worker.terminate();
-    }, 2500).unref();
+    stopFrameReader(
+      worker,
+      () => pid,
+      () => workerExited,
+    );
   }
   return { frames, fps, frameStep };
 }

@@ -1,3 +1,5 @@
+import type { Worker } from 'node:worker_threads';
+
 /**
  * Source of the worker thread that runs ffmpeg for {@link sampleFrames}. It is plain JavaScript evaluated with
  * `new Worker(source, { eval: true })`, so it works the same from the build and from the TypeScript sources in
@@ -97,3 +99,23 @@ parentPort.on('message', (m) => {
   }
 });
 `;
+
+/**
+ * Stops a frame reader started from {@link FRAME_READER_SOURCE}: the reader kills ffmpeg on 'stop'; if the thread
+ * is stuck, ffmpeg (`pid()`, read when the grace period ends) is killed from here before the thread is ended.
+ */
+export function stopFrameReader(worker: Worker, pid: () => number | undefined, exited: () => boolean): void {
+  worker.postMessage('stop');
+  setTimeout(() => {
+    if (exited()) return;
+    const ffmpeg = pid();
+    if (ffmpeg !== undefined) {
+      try {
+        process.kill(ffmpeg, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    void worker.terminate();
+  }, 2500).unref();
+}

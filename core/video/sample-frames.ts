@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { CorruptMediaError, DetectorTimeoutError, UnreadableItemError } from '../errors';
 import { ffmpegBinary, SAFE_INPUT_ARGS } from '../ffmpeg/ffmpeg-binary';
 import type { RgbFrame } from '../image/decode-image';
-import { FRAME_READER_SOURCE } from './frame-reader-worker';
+import { FRAME_READER_SOURCE, stopFrameReader } from './frame-reader-worker';
 
 /** How frames are sampled from a video. */
 export interface FrameSampling {
@@ -202,18 +202,10 @@ export async function* sampleFrames(
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    worker.postMessage('stop');
-    // The reader kills ffmpeg on 'stop'; if the thread is stuck, kill ffmpeg from here before ending the thread.
-    setTimeout(() => {
-      if (workerExited) return;
-      if (pid !== undefined) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      void worker.terminate();
-    }, 2500).unref();
+    stopFrameReader(
+      worker,
+      () => pid,
+      () => workerExited,
+    );
   }
 }
