@@ -14,6 +14,10 @@ Commands:
   hash <file...>   PDQ (with quality), MD5 and SHA-256 of files
   bank             import, list and match hash banks (lists of known content)
   verdicts         query stored verdicts
+  eval <dataset>   precision, recall, F1 and AUPRC per category on labelled data
+  calibrate        pick per-category thresholds for a target precision or recall; writes a new policy version
+  report <run-dir> one self-contained HTML report of a scan or eval run
+  review           a local web console for the review queue; decisions are kept in an audit log
 
 Run "winnow <command> --help" for a command's options.`;
 
@@ -56,6 +60,22 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   verdicts: async () => {
     const m = await import('./commands/verdicts');
     return { usage: m.VERDICTS_USAGE, run: (argv, config) => m.verdictsCommand(argv, config) };
+  },
+  eval: async () => {
+    const m = await import('./commands/eval');
+    return { usage: m.EVAL_USAGE, run: m.evalCommand };
+  },
+  calibrate: async () => {
+    const m = await import('./commands/calibrate');
+    return { usage: m.CALIBRATE_USAGE, run: m.calibrateCommand };
+  },
+  report: async () => {
+    const m = await import('./commands/report');
+    return { usage: m.REPORT_USAGE, run: m.reportCommand };
+  },
+  review: async () => {
+    const m = await import('./commands/review');
+    return { usage: m.REVIEW_USAGE, run: m.reviewCommand };
   },
 };
 
