@@ -1,6 +1,7 @@
 import { PDQ_WORDS } from './hamming';
 import { pdqDct64To16 } from './pdq-dct';
 import { PDQ_DOWNSAMPLE, pdqDownsample, pdqDownsampleRows } from './pdq-downsample';
+import { pdqDownsampleRgbSimd, pdqSimdAvailable } from './pdq-downsample-simd';
 
 /**
  * `Math.fround` read once: a global property lookup per call is slow where the global object is not V8's own
@@ -163,6 +164,19 @@ function finish(): PdqCoefficients {
   return { dct: pdqDct64To16(down), quality, tiny: false };
 }
 
+/** Which filter {@link pdqCoefficients} runs on RGB pixels: both give identical bits. */
+export type PdqFilterImplementation = 'simd' | 'js';
+
+let filterImplementation: PdqFilterImplementation = 'simd';
+
+/**
+ * Chooses the filter for RGB pixels: `simd` (the default; WebAssembly SIMD, falling back to `js` where the runtime
+ * lacks it) or `js`. For tests and benchmarks that compare the two.
+ */
+export function setPdqFilterImplementation(implementation: PdqFilterImplementation): void {
+  filterImplementation = implementation;
+}
+
 /** DCT coefficients and quality of 8-bit pixels (`channels` interleaved: grey, RGB or RGBA). */
 export function pdqCoefficients(
   pixels: Uint8Array,
@@ -176,6 +190,8 @@ export function pdqCoefficients(
   checkSize(pixels, width, height, channels);
   if (width === PDQ_DOWNSAMPLE && height === PDQ_DOWNSAMPLE) {
     lumaSpan(pixels, 0, channels, down, 0, width * height);
+  } else if (channels === 3 && filterImplementation === 'simd' && pdqSimdAvailable()) {
+    pdqDownsampleRgbSimd(pixels, width, height, down);
   } else {
     // Luma is produced a few rows at a time as the filter asks for them: no full-size luma buffer.
     pdqDownsampleRows(

@@ -2,7 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { pdqHexToWords, wordsToPdqHex } from '../../../core/hash/hamming';
-import { pdqCoefficients, pdqHashFromDct, pdqLuma } from '../../../core/hash/pdq';
+import {
+  type PdqFilterImplementation,
+  pdqCoefficients,
+  pdqHashFromDct,
+  pdqLuma,
+  setPdqFilterImplementation,
+} from '../../../core/hash/pdq';
 import { PDQ_DCT_MATRIX, pdqDct64To16 } from '../../../core/hash/pdq-dct';
 import { type PdqDihedralName, pdqDihedralHashes } from '../../../core/hash/pdq-dihedral';
 import { pdqDownsample } from '../../../core/hash/pdq-downsample';
@@ -132,40 +138,53 @@ describeWith(PDQ)('PDQ conformance with the reference vectors', () => {
     expect(wordsToPdqHex(pdqHashFromDct(c.dct))).toBe(field('hash').trim());
   });
 
-  it('matches every synthetic row bit for bit (hash, quality, all dihedral columns)', async () => {
-    const rows = readCsv(join(dir, 'expected', 'synthetic-core.csv'));
-    const failures: string[] = [];
-    let float64Differs = 0;
-    for (const row of rows) {
-      const px = await rawPng(join(dir, row.file as string));
-      const grey = px.channels === 1 && row.luma_from === 'grey';
-      const pixels = px.channels === 1 && !grey ? greyToRgb(px.data) : px.data;
-      const bad = mismatches(row, pixels, px.width, px.height, grey ? 1 : 3);
-      if (bad.length > 0) failures.push(`${row.file} (${row.luma_from}): ${bad.join('; ')}`);
-      if (row.hash !== row.hash_float64_pipeline) float64Differs++;
-    }
-    console.log(
-      `PDQ synthetic: ${rows.length - failures.length}/${rows.length} rows bit-exact ` +
-        `(${float64Differs} of them would differ in a float64 port)`,
-    );
-    expect(failures).toEqual([]);
-  });
+  afterEach(() => setPdqFilterImplementation('simd'));
+  const FILTERS: PdqFilterImplementation[] = ['simd', 'js'];
 
-  it('matches every decoded-pixel row bit for bit (hash, quality, all dihedral columns)', async () => {
-    const rows = readCsv(join(dir, 'expected', 'pillow-fullres-core.csv')).filter(
-      (r) => r.decoded_pixels_png,
-    );
-    const failures: string[] = [];
-    for (const row of rows) {
-      const px = await rawPng(join(dir, row.decoded_pixels_png as string));
-      const pixels = px.channels === 1 ? greyToRgb(px.data) : px.data;
-      const bad = mismatches(row, pixels, px.width, px.height, 3);
-      if (bad.length > 0) failures.push(`${row.file}: ${bad.join('; ')}`);
-    }
-    console.log(`PDQ decoded pixels: ${rows.length - failures.length}/${rows.length} rows bit-exact`);
-    expect(rows.length).toBeGreaterThan(10);
-    expect(failures).toEqual([]);
-  });
+  it.each(FILTERS)(
+    'matches every synthetic row bit for bit (hash, quality, all dihedral columns; %s filter)',
+    async (filter) => {
+      setPdqFilterImplementation(filter);
+      const rows = readCsv(join(dir, 'expected', 'synthetic-core.csv'));
+      const failures: string[] = [];
+      let float64Differs = 0;
+      for (const row of rows) {
+        const px = await rawPng(join(dir, row.file as string));
+        const grey = px.channels === 1 && row.luma_from === 'grey';
+        const pixels = px.channels === 1 && !grey ? greyToRgb(px.data) : px.data;
+        const bad = mismatches(row, pixels, px.width, px.height, grey ? 1 : 3);
+        if (bad.length > 0) failures.push(`${row.file} (${row.luma_from}): ${bad.join('; ')}`);
+        if (row.hash !== row.hash_float64_pipeline) float64Differs++;
+      }
+      console.log(
+        `PDQ synthetic (${filter} filter): ${rows.length - failures.length}/${rows.length} rows bit-exact ` +
+          `(${float64Differs} of them would differ in a float64 port)`,
+      );
+      expect(failures).toEqual([]);
+    },
+  );
+
+  it.each(FILTERS)(
+    'matches every decoded-pixel row bit for bit (hash, quality, all dihedral columns; %s filter)',
+    async (filter) => {
+      setPdqFilterImplementation(filter);
+      const rows = readCsv(join(dir, 'expected', 'pillow-fullres-core.csv')).filter(
+        (r) => r.decoded_pixels_png,
+      );
+      const failures: string[] = [];
+      for (const row of rows) {
+        const px = await rawPng(join(dir, row.decoded_pixels_png as string));
+        const pixels = px.channels === 1 ? greyToRgb(px.data) : px.data;
+        const bad = mismatches(row, pixels, px.width, px.height, 3);
+        if (bad.length > 0) failures.push(`${row.file}: ${bad.join('; ')}`);
+      }
+      console.log(
+        `PDQ decoded pixels (${filter} filter): ${rows.length - failures.length}/${rows.length} rows bit-exact`,
+      );
+      expect(rows.length).toBeGreaterThan(10);
+      expect(failures).toEqual([]);
+    },
+  );
 
   it('hashes the image files end to end close to the HMA path (distance distribution reported)', async () => {
     const rows = readCsv(join(dir, 'expected', 'pillow-fullres-core.csv'));
