@@ -7,6 +7,7 @@ import { detectBankFormat, formatBankFile, isBankFormat, parseBankFile } from '.
 import { BankMatcher, DEFAULT_PDQ_RADIUS } from '../../core/banks/bank-matcher';
 import type { BankMatch } from '../../core/banks/bank-snapshot';
 import { type BankEntry, type HashKind, isHashKind, normaliseHash } from '../../core/banks/hash-bank';
+import { vpdqFrameCount, vpdqValueDigest } from '../../core/banks/vpdq-value';
 import { MAX_SEARCH_RADIUS } from '../../core/hash-index/mih-index';
 import type { Logger } from '../../core/logging/logger';
 import type { HashBankStore } from '../../core/ports/hash-bank-store';
@@ -15,14 +16,16 @@ import { EXIT, UsageError } from '../usage-error';
 
 export const BANK_USAGE = `Usage: winnow bank <subcommand> [options]
 
-Hash banks: named, versioned lists of known hashes (PDQ, MD5, SHA-256) that items are matched against.
+Hash banks: named, versioned lists of known hashes (PDQ, MD5, SHA-256, and whole-video vPDQ lists) that items are
+matched against.
 
 Subcommands:
   import <name> <file>          add the file's hashes to the bank (created if new)
-      --format hex|csv|hma      hex: one hash per line (extra fields ignored, e.g. "hash,quality");
-                                csv: hash,label,source[,kind] (header optional); hma: "pdq <hash>" lines or
-                                signal_type,signal_value CSV. Default: csv for *.csv, hma when lines start
-                                with a signal type, else hex
+      --format hex|csv|hma|vpdq hex: one hash per line (extra fields ignored, e.g. "hash,quality");
+                                csv: hash,label,source[,kind] (header optional); hma: "pdq <hash>" or
+                                "vpdq <json>" lines or signal_type,signal_value CSV; vpdq: one video's
+                                frameNumber,quality,pdqHex,timestamp lines (the reference vPDQ hasher's output),
+                                one entry. Default: csv for *.csv, vpdq or hma when the lines look so, else hex
       --kind pdq|md5|sha256     kind of hashes whose line does not say (64 hex digits: pdq, 32: md5)
       --label L, --source S     label and source for entries without one
   list [--json]                 every bank with its version and size
@@ -30,7 +33,8 @@ Subcommands:
   remove <name> <hash...> [--kind K]                  remove hashes from the bank
   match <hash...> | --file F [--radius N] [--kind K] [--json]
                                 bank entries matching each hash: PDQ within N bits (default 31, at most 31),
-                                MD5 and SHA-256 exactly; F holds one hash per line
+                                MD5 and SHA-256 exactly; F holds one hash per line. With --kind vpdq, F is
+                                one video's vPDQ hashes, matched whole (HMA's rule: 80% of its frames)
 
 Options:
   --state-dir DIR               local state (default .winnow, or $WINNOW_STATE_DIR)
@@ -92,7 +96,7 @@ export async function bankCommand(argv: string[], config: CliConfig, _logger: Lo
 
 function parseKind(kind: string | undefined): HashKind | undefined {
   if (kind !== undefined && !isHashKind(kind)) {
-    throw new UsageError(`--kind must be pdq, md5 or sha256, got "${kind}"`);
+    throw new UsageError(`--kind must be pdq, md5, sha256 or vpdq, got "${kind}"`);
   }
   return kind;
 }
@@ -109,7 +113,7 @@ async function importBank(
   }
   const text = readFileSync(file, 'utf8');
   const format = values.format ?? detectBankFormat(file, text);
-  if (!isBankFormat(format)) throw new UsageError(`--format must be hex, csv or hma, got "${format}"`);
+  if (!isBankFormat(format)) throw new UsageError(`--format must be hex, csv, hma or vpdq, got "${format}"`);
   const parsed = parseBankFile(text, format, { kind, label: values.label, source: values.source });
   if (parsed.problems.length > 0) {
     const shown = parsed.problems.slice(0, 10).map((p) => `  ${file}:${p.line}: ${p.message}`);
@@ -176,6 +180,11 @@ async function exportBank(store: HashBankStore, args: string[], values: Values):
   return EXIT.ok;
 }
 
+/** A query as printed: a vPDQ list by its frame count and digest, other hashes as they are. */
+function shown(q: { kind: HashKind; hash: string }): string {
+  return q.kind === 'vpdq' ? `vpdq:${vpdqValueDigest(q.hash)} (${vpdqFrameCount(q.hash)} frames)` : q.hash;
+}
+
 /** A hash typed by the user: its kind from `--kind`, else from its length (64: pdq, 32: md5). */
 function userHash(raw: string, kind: HashKind | undefined): { kind: HashKind; hash: string } {
   const k = kind ?? (raw.trim().length === 32 ? 'md5' : 'pdq');
@@ -215,7 +224,9 @@ async function matchHashes(
     );
   }
   const raw = [...args];
-  if (values.file) {
+  if (values.file && kind === 'vpdq') {
+    raw.push(readFileSync(values.file, 'utf8'));
+  } else if (values.file) {
     for (const line of readFileSync(values.file, 'utf8').split(/\r?\n/)) {
       const token = line.trim().split(/[\s,;]/, 1)[0];
       if (token && !token.startsWith('#')) raw.push(token);
@@ -233,17 +244,22 @@ async function matchHashes(
     results.push({ ...q, matches });
   }
   if (values.json) {
-    for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
+    for (const r of results) process.stdout.write(`${JSON.stringify({ ...r, hash: shown(r) })}\n`);
   } else {
     for (const r of results) {
       if (r.matches.length === 0) {
-        process.stdout.write(`${r.hash}  no match\n`);
+        process.stdout.write(`${shown(r)}  no match\n`);
         continue;
       }
       for (const m of r.matches) {
         const what = [m.label, m.source].filter(Boolean).join(', ');
+        const how = m.video
+          ? `${m.video.queryMatchPercent.toFixed(1)}% of the query's frames, ${m.video.comparedMatchPercent.toFixed(1)}% of the entry's`
+          : r.kind === 'pdq'
+            ? `distance ${m.distance}`
+            : 'exact';
         process.stdout.write(
-          `${r.hash}  ${m.bankName}  ${r.kind === 'pdq' ? `distance ${m.distance}` : 'exact'}  ${m.matchedHash}${what ? `  (${what})` : ''}\n`,
+          `${shown(r)}  ${m.bankName}  ${how}  ${m.matchedHash}${what ? `  (${what})` : ''}\n`,
         );
       }
     }

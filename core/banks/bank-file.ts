@@ -11,7 +11,7 @@ export interface BankFileProblem {
 export interface ParsedBankFile {
   readonly entries: NewBankEntry[];
   readonly problems: BankFileProblem[];
-  /** Well-formed lines of a signal type banks do not hold (HMA's `vpdq`, `url`, ...). */
+  /** Well-formed lines of a signal type banks do not hold (HMA's `url`, `raw_text`, ...). */
   readonly skipped: number;
 }
 

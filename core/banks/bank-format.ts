@@ -3,12 +3,13 @@ import { formatCsv, parseCsv } from './csv-format';
 import type { BankEntry } from './hash-bank';
 import { formatHexLines, parseHexLines } from './hex-lines-format';
 import { formatHma, parseHma } from './hma-format';
+import { formatVpdqFile, parseVpdqFile, VPDQ_LINE } from './vpdq-file-format';
 
 /** The file formats banks import from and export to. */
-export type BankFormat = 'hex' | 'csv' | 'hma';
+export type BankFormat = 'hex' | 'csv' | 'hma' | 'vpdq';
 
 /** Every {@link BankFormat}. */
-export const BANK_FORMATS: readonly BankFormat[] = ['hex', 'csv', 'hma'];
+export const BANK_FORMATS: readonly BankFormat[] = ['hex', 'csv', 'hma', 'vpdq'];
 
 /** Whether `s` names a {@link BankFormat}. */
 export function isBankFormat(s: string): s is BankFormat {
@@ -17,7 +18,8 @@ export function isBankFormat(s: string): s is BankFormat {
 
 /**
  * The format of a file whose format was not given: `csv` for a `.csv` name, `hma` when the first data line starts
- * with an HMA signal type (`pdq `, `video_md5 `, `signal_type,`), else `hex`.
+ * with an HMA signal type (`pdq `, `video_md5 `, `signal_type,`), `vpdq` for the reference vPDQ hasher's
+ * `frameNumber,quality,pdqHex,timestamp` lines, else `hex`.
  */
 export function detectBankFormat(fileName: string, text: string): BankFormat {
   if (/\.csv$/i.test(fileName)) {
@@ -27,6 +29,7 @@ export function detectBankFormat(fileName: string, text: string): BankFormat {
     .replace(/^\uFEFF/, '')
     .split(/\r?\n/)
     .find((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+  if (first && VPDQ_LINE.test(first)) return 'vpdq';
   return first && /^\s*(pdq|video_md5|photo_md5|vpdq|signal_type)[\s,]/i.test(first) ? 'hma' : 'hex';
 }
 
@@ -43,6 +46,8 @@ export function parseBankFile(
       return parseCsv(text, options);
     case 'hma':
       return parseHma(text, options);
+    case 'vpdq':
+      return parseVpdqFile(text, options);
   }
 }
 
@@ -55,5 +60,7 @@ export function formatBankFile(entries: Iterable<BankEntry>, format: BankFormat)
       return formatCsv(entries);
     case 'hma':
       return formatHma(entries);
+    case 'vpdq':
+      return formatVpdqFile(entries);
   }
 }

@@ -94,7 +94,7 @@ export function parseCsv(text: string, options: BankFileOptions = {}): ParsedBan
 export function formatCsv(entries: Iterable<BankEntry>): string {
   let out = 'hash,label,source,kind,added_at\n';
   for (const e of entries) {
-    out += `${e.hash},${csvField(e.label ?? '')},${csvField(e.source ?? '')},${e.kind},${e.addedAt}\n`;
+    out += `${csvField(e.hash)},${csvField(e.label ?? '')},${csvField(e.source ?? '')},${e.kind},${e.addedAt}\n`;
   }
   return out;
 }

@@ -1,11 +1,17 @@
+import { formatVpdqValue, parseVpdqValue } from './vpdq-value';
+
 /** The hash kinds a bank holds: PDQ (perceptual, matched within a Hamming radius) and exact MD5 / SHA-256. */
-export type HashKind = 'pdq' | 'md5' | 'sha256';
+export type HashKind = 'pdq' | 'md5' | 'sha256' | 'vpdq';
 
 /** Every {@link HashKind}. */
-export const HASH_KINDS: readonly HashKind[] = ['pdq', 'md5', 'sha256'];
+export const HASH_KINDS: readonly HashKind[] = ['pdq', 'md5', 'sha256', 'vpdq'];
 
 /** Hex digits per hash of each kind (PDQ and SHA-256 are both 64: a bare 64-digit hash needs its kind given). */
-export const HASH_HEX_LENGTH: Readonly<Record<HashKind, number>> = { pdq: 64, md5: 32, sha256: 64 };
+export const HASH_HEX_LENGTH: Readonly<Record<Exclude<HashKind, 'vpdq'>, number>> = {
+  pdq: 64,
+  md5: 32,
+  sha256: 64,
+};
 
 /** One hash in a bank. */
 export interface BankEntry {
@@ -53,6 +59,10 @@ export function isValidBankName(name: string): boolean {
  * The hash in canonical form (trimmed, lowercase) when it is valid hex of the kind's length, else `undefined`.
  */
 export function normaliseHash(kind: HashKind, hash: string): string | undefined {
+  if (kind === 'vpdq') {
+    const frames = parseVpdqValue(hash);
+    return frames ? formatVpdqValue(frames) : undefined;
+  }
   const h = hash.trim().toLowerCase();
   return h.length === HASH_HEX_LENGTH[kind] && /^[0-9a-f]+$/.test(h) ? h : undefined;
 }

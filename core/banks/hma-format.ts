@@ -1,3 +1,4 @@
+import { wordsToPdqHex } from '../hash/hamming';
 import {
   type BankFileOptions,
   type BankFileProblem,
@@ -8,6 +9,7 @@ import {
 import { splitCsvLine } from './csv-fields';
 import type { BankEntry, HashKind, NewBankEntry } from './hash-bank';
 import { normaliseHash } from './hash-bank';
+import { parseVpdqValue } from './vpdq-value';
 
 /**
  * Signal types of Meta's python-threatexchange / Hasher-Matcher-Actioner that map onto bank kinds. HMA's MD5
@@ -19,10 +21,11 @@ const SIGNAL_KINDS: Readonly<Record<string, HashKind>> = {
   photo_md5: 'md5',
   md5: 'md5',
   sha256: 'sha256',
+  vpdq: 'vpdq',
 };
 
 /** Signal types HMA knows that banks do not hold: counted as skipped, not as errors. */
-const OTHER_SIGNAL_TYPES = new Set(['vpdq', 'url', 'url_md5', 'raw_text', 'trend_query', 'tmk_pdqf']);
+const OTHER_SIGNAL_TYPES = new Set(['url', 'url_md5', 'raw_text', 'trend_query', 'tmk_pdqf']);
 
 /**
  * Parses HMA / python-threatexchange signal files: `<signal_type> <signal_value>` per line (the format of
@@ -42,7 +45,8 @@ export function parseHma(text: string, options: BankFileOptions = {}): ParsedBan
   fileLines(text).forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const csv = line.includes(',');
+    // CSV when the signal type ends at a comma; "vpdq <json>" lines have commas only inside their value.
+    const csv = /^[^\s,]+\s*,/.test(line);
     const fields = csv ? splitCsvLine(line).map((f) => f.trim()) : line.split(/\s+/);
     if (first) {
       first = false;
@@ -54,7 +58,8 @@ export function parseHma(text: string, options: BankFileOptions = {}): ParsedBan
       }
     }
     const type = (fields[0] ?? '').toLowerCase();
-    const value = fields[1] ?? '';
+    // A vPDQ value is JSON with spaces in it: on a "vpdq <value>" line it is the rest of the line.
+    const value = (!csv && type === 'vpdq' ? line.slice(fields[0]?.length ?? 0).trim() : fields[1]) ?? '';
     const kind = SIGNAL_KINDS[type];
     if (!kind) {
       if (OTHER_SIGNAL_TYPES.has(type)) skipped++;
@@ -75,7 +80,12 @@ export function parseHma(text: string, options: BankFileOptions = {}): ParsedBan
   return { entries, problems, skipped };
 }
 
-const KIND_SIGNALS: Readonly<Record<HashKind, string>> = { pdq: 'pdq', md5: 'video_md5', sha256: 'sha256' };
+const KIND_SIGNALS: Readonly<Record<HashKind, string>> = {
+  pdq: 'pdq',
+  md5: 'video_md5',
+  sha256: 'sha256',
+  vpdq: 'vpdq',
+};
 
 /**
  * `<signal_type> <signal_value>` lines, which python-threatexchange's local-file exchange (and so HMA) imports.
@@ -83,6 +93,17 @@ const KIND_SIGNALS: Readonly<Record<HashKind, string>> = { pdq: 'pdq', md5: 'vid
  */
 export function formatHma(entries: Iterable<BankEntry>): string {
   let out = '';
-  for (const e of entries) out += `${KIND_SIGNALS[e.kind]} ${e.hash}\n`;
+  for (const e of entries) {
+    out += `${KIND_SIGNALS[e.kind]} ${e.kind === 'vpdq' ? vpdqToHmaJson(e.hash) : e.hash}\n`;
+  }
   return out;
+}
+
+/** python-threatexchange's JSON for a vPDQ value: frame number → `{quality, hash, timestamp}`, on one line. */
+function vpdqToHmaJson(canonical: string): string {
+  const out: Record<string, { quality: number; hash: string; timestamp: number }> = {};
+  for (const f of parseVpdqValue(canonical) ?? []) {
+    out[String(f.frame)] = { quality: f.quality, hash: wordsToPdqHex(f.hash), timestamp: f.timestamp };
+  }
+  return JSON.stringify(out);
 }

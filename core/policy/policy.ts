@@ -113,6 +113,13 @@ export const HashMatchPolicySchema = z
     minQuality: z.number().int().min(0).max(100).default(50),
     /** Video frames hashed (vPDQ) per second. */
     videoFps: z.number().positive().max(30).default(1),
+    /**
+     * A video matches a bank's whole-video (vPDQ) entry when at least this percentage of its hashed frames match
+     * the entry's frames (HMA's default 80)...
+     */
+    videoQueryPercent: z.number().min(0).max(100).default(80),
+    /** ... and at least this percentage of the entry's frames match the video's (HMA's default 0). */
+    videoComparedPercent: z.number().min(0).max(100).default(0),
     /** Rule for banks not named in `banks`. */
     default: HashMatchRuleSchema.default(DEFAULT_HASH_MATCH_RULE),
     /** Rules per bank name. */
@@ -160,6 +167,8 @@ export const PolicySchema = z
       radius: 31,
       minQuality: 50,
       videoFps: 1,
+      videoQueryPercent: 80,
+      videoComparedPercent: 0,
       default: DEFAULT_HASH_MATCH_RULE,
       banks: {},
     }),

@@ -11,7 +11,7 @@ import type { Policy } from './policy';
 export function scoringSettings(policy: Policy, media: MediaKind): Record<string, unknown> {
   const escalates = (policy.escalation.media as readonly string[]).includes(media);
   // Which hashes match; the bank rules (category, decision, actions) are applied to stored signals like thresholds.
-  const { radius, minQuality, videoFps } = policy.hashMatch;
+  const { radius, minQuality, videoFps, videoQueryPercent, videoComparedPercent } = policy.hashMatch;
   switch (media) {
     case 'text':
       return { escalation: escalates ? policy.escalation : null };
@@ -23,7 +23,7 @@ export function scoringSettings(policy: Policy, media: MediaKind): Record<string
       return {
         maxMediaDurationSec: policy.limits.maxMediaDurationSec,
         video: policy.video,
-        hashMatch: { radius, minQuality, videoFps },
+        hashMatch: { radius, minQuality, videoFps, videoQueryPercent, videoComparedPercent },
       };
     default:
       return {};

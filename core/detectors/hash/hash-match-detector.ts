@@ -50,8 +50,9 @@ interface Hit {
  *   matched within the policy's `hashMatch.radius` unless its quality is under `hashMatch.minQuality`; and the MD5
  *   and SHA-256 of the bytes, matched exactly.
  * - Videos: the MD5 and SHA-256 of the file, matched exactly; and vPDQ (the PDQ hash of one frame per
- *   `1 / hashMatch.videoFps` seconds), each frame matched like an image, a match giving time evidence. Banks hold
- *   PDQ, MD5 and SHA-256 entries only, so a video is matched frame by frame, not against whole-video hash lists.
+ *   `1 / hashMatch.videoFps` seconds), each frame matched like an image, a match giving time evidence; and the
+ *   same frames against the banks' whole-video (`vpdq`) entries with HMA's rule (`hashMatch.videoQueryPercent` of
+ *   this video's frames and `hashMatch.videoComparedPercent` of the entry's must match).
  *
  * Every matched bank entry becomes one signal: label `bank` or `bank:label`, category the bank's `hashMatch` rule
  * category, score 1 (a match within the radius is a match; the distance is in the evidence), and a note naming the
@@ -81,7 +82,7 @@ export function createHashMatchDetectors(
       media: ['image'],
       tiers: ['fast', 'heavy'],
       async detect(input, ctx) {
-        const snapshot = await usableSnapshot(banks, ctx);
+        const snapshot = await usableSnapshot(banks, 'image', ctx);
         if (!snapshot) return [];
         return toSignals(await matchImage(input, snapshot, settingsOf(ctx.policy), ctx), ctx.policy);
       },
@@ -91,7 +92,7 @@ export function createHashMatchDetectors(
       media: ['video'],
       tiers: ['heavy'],
       async detect(input, ctx) {
-        const snapshot = await usableSnapshot(banks, ctx);
+        const snapshot = await usableSnapshot(banks, 'video', ctx);
         if (!snapshot) return [];
         return toSignals(await matchVideo(input, snapshot, settingsOf(ctx.policy), ctx), ctx.policy);
       },
@@ -106,6 +107,7 @@ function settingsOf(policy: Policy | undefined): HashMatchPolicy {
 /** The snapshot to match against, or undefined (with a note) when there is nothing to match. */
 async function usableSnapshot(
   banks: BankMatcher | undefined,
+  media: 'image' | 'video',
   ctx: DetectorContext,
 ): Promise<BankSnapshot | undefined> {
   if (!banks) {
@@ -117,9 +119,12 @@ async function usableSnapshot(
     ctx.note?.('no banks');
     return undefined;
   }
-  const { pdq, md5, sha256 } = snapshot.counts;
-  if (pdq + md5 + sha256 === 0) {
-    ctx.note?.('the banks hold no hashes');
+  const { pdq, md5, sha256, vpdq } = snapshot.counts;
+  // Whole-video entries only ever match videos.
+  if (pdq + md5 + sha256 + (media === 'video' ? vpdq : 0) === 0) {
+    ctx.note?.(
+      media === 'video' || vpdq === 0 ? 'the banks hold no hashes' : 'the banks hold only whole-video hashes',
+    );
     return undefined;
   }
   return snapshot;
@@ -193,7 +198,7 @@ async function matchVideo(
     if (md5 > 0) addExact(hits, snapshot.match('md5', exact.md5, 0));
     if (sha256 > 0) addExact(hits, snapshot.match('sha256', exact.sha256, 0));
   }
-  if (pdq === 0) return hits;
+  if (pdq === 0 && snapshot.counts.vpdq === 0) return hits;
   checkAborted(ctx.signal);
   const vpdq = await vpdqHashVideo(input.path, {
     secondsPerHash: 1 / settings.videoFps,
@@ -210,6 +215,7 @@ async function matchVideo(
       lowQuality++;
       continue;
     }
+    if (pdq === 0) continue;
     const hex = wordsToPdqHex(frame.hash);
     let matches = byHash.get(hex);
     if (!matches) {
@@ -234,6 +240,15 @@ async function matchVideo(
       else if (hit.times.length < MAX_TIME_RANGES) hit.times.push({ start, end: Math.max(start, end) });
     }
   }
+  if (snapshot.counts.vpdq > 0) {
+    const videos = snapshot.matchVideo(vpdq.frames, {
+      radius: settings.radius,
+      minQuality: settings.minQuality,
+      queryPercent: settings.videoQueryPercent,
+      comparedPercent: settings.videoComparedPercent,
+    });
+    for (const match of videos) hits.push({ match, frames: 0, times: [] });
+  }
   if (lowQuality > 0) {
     ctx.note?.(
       `${lowQuality} of ${vpdq.frames.length} hashed frames under PDQ quality ${settings.minQuality}`,
@@ -244,7 +259,8 @@ async function matchVideo(
 
 /** Signals from hits: exact matches first, then by distance, then by bank name; at most {@link MAX_HASH_MATCHES}. */
 function toSignals(hits: readonly Hit[], policy: Policy | undefined): Signal[] {
-  const rank = (h: Hit) => (h.match.kind === 'pdq' ? 1 : 0);
+  // Exact file matches first, then whole-video matches, then single frames and images.
+  const rank = (h: Hit) => (h.match.kind === 'pdq' ? 2 : h.match.kind === 'vpdq' ? 1 : 0);
   return [...hits]
     .sort(
       (a, b) =>
@@ -259,9 +275,13 @@ function toSignals(hits: readonly Hit[], policy: Policy | undefined): Signal[] {
       const category = policy
         ? hashMatchRule(policy, m.bankName).category
         : DEFAULT_SETTINGS.default.category;
-      const note =
-        `bank ${m.bankName}, label ${m.label ?? '-'}, ${m.kind} distance ${m.distance}, matched ${m.matchedHash}` +
-        (h.frames > 0 ? `, ${h.frames} frame${h.frames === 1 ? '' : 's'}` : '');
+      const note = m.video
+        ? `bank ${m.bankName}, label ${m.label ?? '-'}, whole video (vpdq ${m.matchedHash}): ` +
+          `${m.video.queryMatchPercent.toFixed(1)}% of ${m.video.queryFrames} frames here match, ` +
+          `${m.video.comparedMatchPercent.toFixed(1)}% of the entry's ${m.video.comparedFrames}, ` +
+          `closest frame distance ${m.distance}`
+        : `bank ${m.bankName}, label ${m.label ?? '-'}, ${m.kind} distance ${m.distance}, matched ${m.matchedHash}` +
+          (h.frames > 0 ? `, ${h.frames} frame${h.frames === 1 ? '' : 's'}` : '');
       const evidence: Evidence[] = [
         { kind: 'note', text: note },
         ...h.times.map((t) => ({ kind: 'time' as const, start: t.start, end: t.end, rule: m.kind })),

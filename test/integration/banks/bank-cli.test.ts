@@ -22,7 +22,7 @@ describe('winnow bank', () => {
 
   it('imports CSV and HMA files, lists, matches, removes and exports', async () => {
     writeFileSync(join(dir, 'known.csv'), `hash,category,source\n${A},csam,ncmec\n${MD5},spam,team\n`);
-    writeFileSync(join(dir, 'partner.txt'), `pdq ${B}\nvpdq skipped-value\n`);
+    writeFileSync(join(dir, 'partner.txt'), `pdq ${B}\nurl https://example.com/skipped\n`);
 
     let res = await bank('import', 'known', join(dir, 'known.csv'));
     expect(res.stderr).toBe('');

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wordsToPdqHex } from '../../../core/hash/hamming';
 import { pdqHashImage } from '../../../core/hash/pdq-image';
+import { vpdqHashVideo } from '../../../core/hash/vpdq';
 import type { Verdict } from '../../../core/verdict/verdict';
 import { parseJsonl, runCli } from '../../helpers/run-cli';
 
 const IMAGES = join(__dirname, '../../../examples/images');
+const VIDEO = join(__dirname, '../../../examples/video/clip.mp4');
 
 describe('winnow scan with a hash bank', () => {
   let work: string;
@@ -63,4 +65,47 @@ describe('winnow scan with a hash bank', () => {
     expect(second.get('drawing.png')?.signals.filter((s) => s.detector === 'hash-match')).toEqual([]);
     expect(second.get('drawing.png')?.decision).toBe('allow');
   }, 60_000);
+
+  it('blocks a video that matches a whole-video (vPDQ) bank entry, with both match percentages', async () => {
+    // The bank entry: every frame of the clip, in the reference hasher's output format.
+    const { frames } = await vpdqHashVideo(VIDEO, { secondsPerHash: 0 });
+    const lines = frames.map(
+      (f) => `${f.frame},${f.quality},${wordsToPdqHex(f.hash)},${f.timestamp.toFixed(3)}`,
+    );
+    writeFileSync(join(work, 'clip-vpdq.txt'), `${lines.join('\n')}\n`);
+    const imported = await cli(
+      'bank',
+      'import',
+      'known-videos',
+      join(work, 'clip-vpdq.txt'),
+      '--label',
+      'clip',
+    );
+    expect(imported.stdout).toMatch(/1 added/);
+
+    const matched = await runCli(
+      ['bank', 'match', '--kind', 'vpdq', '--file', join(work, 'clip-vpdq.txt'), '--state-dir', stateDir],
+      { cwd: work },
+    );
+    expect(matched.code).toBe(0);
+    expect(matched.stdout).toMatch(/known-videos {2}100\.0% of the query's frames, 100\.0% of the entry's/);
+
+    const videos = join(work, 'videos');
+    mkdirSync(videos);
+    copyFileSync(VIDEO, join(videos, 'clip.mp4'));
+    await cli('scan', videos, '--out', join(work, 'out-video'), '--quiet');
+    const [verdict] = parseJsonl<Verdict>(readFileSync(join(work, 'out-video', 'verdicts.jsonl'), 'utf8'));
+    expect(verdict?.decision).toBe('block');
+    const whole = verdict?.signals.find(
+      (s) => s.detector === 'hash-match' && s.label === 'known-videos:clip',
+    );
+    expect(whole?.category).toBe('hash-match');
+    // Hashed at one frame a second, the scan's frames all lie within the radius of the entry's.
+    expect(whole?.evidence[0]).toEqual({
+      kind: 'note',
+      text: expect.stringMatching(
+        /^bank known-videos, label clip, whole video \(vpdq [0-9a-f]{16}\): 100\.0% of \d+ frames here match, [\d.]+% of the entry's \d+, closest frame distance \d+$/,
+      ),
+    });
+  }, 120_000);
 });

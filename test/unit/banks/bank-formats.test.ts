@@ -69,12 +69,13 @@ describe('bank file formats', () => {
     expect(parseBankFile(`${PDQ_A},l,s,tlsh\n`, 'csv').problems).toHaveLength(1);
   });
 
-  it('HMA: signal_type,signal_value CSV with a header, other signal types skipped', () => {
+  it('HMA: signal_type,signal_value CSV with a header, other signal types skipped, bad values reported', () => {
     const text = `signal_type,signal_value,category\npdq,${PDQ_A},csam\nvpdq,whatever,x\nurl,http://x,y\nwat,1,2\n`;
     const parsed = parseBankFile(text, 'hma');
     expect(parsed.entries).toEqual([{ hash: PDQ_A, kind: 'pdq', label: 'csam' }]);
-    expect(parsed.skipped).toBe(2);
-    expect(parsed.problems.map((p) => p.line)).toEqual([5]);
+    // url is a signal type banks do not hold; "whatever" is not a vPDQ list.
+    expect(parsed.skipped).toBe(1);
+    expect(parsed.problems.map((p) => p.line)).toEqual([3, 5]);
   });
 
   it('detects formats', () => {

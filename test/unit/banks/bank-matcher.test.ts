@@ -89,6 +89,6 @@ describe('BankMatcher', () => {
       ['other', 0],
       ['other', 3],
     ]);
-    expect(matcher.current?.counts).toEqual({ pdq: 3, md5: 1, sha256: 0 });
+    expect(matcher.current?.counts).toEqual({ pdq: 3, md5: 1, sha256: 0, vpdq: 0 });
   });
 });

@@ -20,6 +20,8 @@ describe('hashMatch policy', () => {
       radius: 31,
       minQuality: 50,
       videoFps: 1,
+      videoQueryPercent: 80,
+      videoComparedPercent: 0,
       default: { category: 'hash-match', decision: 'block', actions: ['tag', 'quarantine', 'notify'] },
       banks: {},
     });
