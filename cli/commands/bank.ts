@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { createDynamoClient, createS3Client } from '../../adapters/aws/aws-clients';
+import { S3DynamoHashBankStore } from '../../adapters/aws/s3-dynamodb-hash-bank-store';
 import { openStateDir, SqliteHashBankStore } from '../../adapters/local';
 import { InvalidBankNameError, UnknownBankError } from '../../core/banks/bank-errors';
 import { detectBankFormat, formatBankFile, isBankFormat, parseBankFile } from '../../core/banks/bank-format';
@@ -8,9 +10,11 @@ import { BankMatcher, DEFAULT_PDQ_RADIUS } from '../../core/banks/bank-matcher';
 import type { BankMatch } from '../../core/banks/bank-snapshot';
 import { type BankEntry, type HashKind, isHashKind, normaliseHash } from '../../core/banks/hash-bank';
 import { vpdqFrameCount, vpdqValueDigest } from '../../core/banks/vpdq-value';
+import { ENV } from '../../core/config/env-names';
 import { MAX_SEARCH_RADIUS } from '../../core/hash-index/mih-index';
 import type { Logger } from '../../core/logging/logger';
 import type { HashBankStore } from '../../core/ports/hash-bank-store';
+import { parseS3Prefix } from '../../core/serverless/s3-location';
 import type { CliConfig } from '../cli-config';
 import { EXIT, UsageError } from '../usage-error';
 
@@ -38,6 +42,9 @@ Subcommands:
 
 Options:
   --state-dir DIR               local state (default .winnow, or $WINNOW_STATE_DIR)
+  --aws BUCKET[/PREFIX]         the banks on AWS instead (what the deployed functions and workers match
+                                against): entry snapshots in S3, registry in DynamoDB (default $WINNOW_BANK_LOCATION)
+  --aws-table TABLE             the registry table (default $WINNOW_BANK_TABLE, else $WINNOW_CACHE_TABLE)
   -h, --help                    this text
 
 Exit status of match: 0 when some hash matched, 1 when none did.`;
@@ -52,6 +59,8 @@ const OPTIONS = {
   radius: { type: 'string' },
   json: { type: 'boolean', default: false },
   'state-dir': { type: 'string' },
+  aws: { type: 'string' },
+  'aws-table': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -59,7 +68,7 @@ type Values = ReturnType<
   typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
 >['values'];
 
-/** `winnow bank`: import, list, export, remove and match hash banks in the local state dir. */
+/** `winnow bank`: import, list, export, remove and match hash banks in the local state dir (or on AWS with `--aws`). */
 export async function bankCommand(argv: string[], config: CliConfig, _logger: Logger): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   const [sub, ...args] = positionals;
@@ -68,9 +77,12 @@ export async function bankCommand(argv: string[], config: CliConfig, _logger: Lo
     return values.help ? EXIT.ok : EXIT.usage;
   }
   const kind = parseKind(values.kind);
-  const state = openStateDir(values['state-dir'] ? resolve(values['state-dir']) : config.stateDir);
+  const aws = values.aws !== undefined;
+  const state = aws
+    ? undefined
+    : openStateDir(values['state-dir'] ? resolve(values['state-dir']) : config.stateDir);
   try {
-    const store = new SqliteHashBankStore(state);
+    const store = state ? new SqliteHashBankStore(state) : awsBankStore(values);
     switch (sub) {
       case 'import':
         return await importBank(store, args, values, kind);
@@ -90,8 +102,32 @@ export async function bankCommand(argv: string[], config: CliConfig, _logger: Lo
       throw new UsageError(err.message);
     throw err;
   } finally {
-    state.close();
+    state?.close();
   }
+}
+
+/** The S3 + DynamoDB bank store named by `--aws` (or `$WINNOW_BANK_LOCATION`) and `--aws-table`. */
+function awsBankStore(values: Values): HashBankStore {
+  let location: { bucket: string; prefix: string };
+  try {
+    location = parseS3Prefix(values.aws || process.env[ENV.bankLocation] || '');
+  } catch (err) {
+    throw new UsageError(
+      `--aws takes a bucket, optionally with a prefix (my-banks/hash-banks): ${(err as Error).message}`,
+    );
+  }
+  const tableName = values['aws-table'] || process.env[ENV.bankTable] || process.env[ENV.cacheTable];
+  if (!tableName) throw new UsageError(`--aws needs --aws-table (or ${ENV.bankTable} / ${ENV.cacheTable})`);
+  const region = process.env[ENV.awsRegion] || 'us-east-1';
+  const s3Endpoint = process.env[ENV.s3Endpoint];
+  const dynamoEndpoint = process.env[ENV.dynamoEndpoint];
+  return new S3DynamoHashBankStore({
+    s3: createS3Client({ region, ...(s3Endpoint ? { endpoint: s3Endpoint } : {}) }),
+    dynamo: createDynamoClient({ region, ...(dynamoEndpoint ? { endpoint: dynamoEndpoint } : {}) }),
+    bucket: location.bucket,
+    ...(location.prefix ? { prefix: location.prefix } : {}),
+    tableName,
+  });
 }
 
 function parseKind(kind: string | undefined): HashKind | undefined {

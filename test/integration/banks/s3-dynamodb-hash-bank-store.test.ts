@@ -1,13 +1,20 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type AwsClients, cacheTableDefinition, S3DynamoHashBankStore } from '../../../adapters/aws';
 import { BankMatcher } from '../../../core/banks/bank-matcher';
+import { runCli } from '../../helpers/run-cli';
 import {
   createTestBucket,
   createTestTable,
+  dynamoEndpoint,
+  s3Endpoint,
   type TestBucket,
   type TestTable,
   testAwsClients,
 } from '../../setup/aws-test-resources';
+import { TEST_AWS_ENV } from '../../setup/sqs-test-queues';
 import { hashBankStoreContract } from '../../unit/banks/hash-bank-store-contract';
 
 describe('S3DynamoHashBankStore (emulators)', () => {
@@ -85,4 +92,42 @@ describe('S3DynamoHashBankStore (emulators)', () => {
     );
     expect(await a.getBank('race')).toMatchObject({ version: 4, entryCount: 4 });
   });
+});
+
+describe('winnow bank --aws (emulators)', () => {
+  it('imports into and matches from the S3 + DynamoDB banks the deployed functions read', async () => {
+    const clients = testAwsClients();
+    const bucket = await createTestBucket(clients.s3, 'bank-cli');
+    const table = await createTestTable(clients.dynamo, cacheTableDefinition, 'bank-cli');
+    const dir = mkdtempSync(join(tmpdir(), 'winnow-bank-aws-'));
+    try {
+      const pdq = 'f'.repeat(64);
+      writeFileSync(join(dir, 'list.txt'), `${pdq}\n`);
+      const env = {
+        ...TEST_AWS_ENV,
+        WINNOW_S3_ENDPOINT: s3Endpoint(),
+        WINNOW_DYNAMODB_ENDPOINT: dynamoEndpoint(),
+        WINNOW_BANK_TABLE: table.tableName,
+      };
+      const aws = ['--aws', `${bucket.bucket}/banks`];
+      const imported = await runCli(['bank', 'import', 'partner', join(dir, 'list.txt'), ...aws], { env });
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout).toContain('1 added');
+      const matched = await runCli(['bank', 'match', pdq, '--json', ...aws], { env });
+      expect(matched.code).toBe(0);
+      expect(JSON.parse(matched.stdout).matches[0]).toMatchObject({ bankName: 'partner', distance: 0 });
+      // The snapshot is under the prefix, where a function with WINNOW_BANK_LOCATION=<bucket>/banks reads it.
+      const listed = await clients.s3.send(
+        new ListObjectsV2Command({ Bucket: bucket.bucket, Prefix: 'banks/' }),
+      );
+      expect(listed.KeyCount).toBe(1);
+      // Nothing was written to a local state dir.
+      expect(existsSync(join(dir, '.winnow'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await bucket.delete();
+      await table.delete();
+      clients.destroy();
+    }
+  }, 60_000);
 });
