@@ -7,6 +7,7 @@ export { SqliteContentCache } from './sqlite-content-cache';
 export { isTransientSqliteError } from './sqlite-errors';
 export { SqliteHashBankStore } from './sqlite-hash-bank-store';
 export { SqliteJobQueue, type SqliteJobQueueOptions, StaleReceiptError } from './sqlite-job-queue';
+export { SqliteReviewStore } from './sqlite-review-store';
 export { SqliteVerdictStore } from './sqlite-verdict-store';
 export { databaseOf, type StateDb } from './state-db';
 export {

@@ -81,6 +81,27 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (bank_id, entry_key)
   ) WITHOUT ROWID;
   `,
+  `
+  -- The reviewers' audit log: one row per decision, never changed or removed; the latest row per item counts.
+  CREATE TABLE review_decisions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    uri TEXT NOT NULL,
+    policy_version TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('allow', 'block')),
+    categories TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+  );
+  CREATE INDEX review_decisions_item ON review_decisions (uri, policy_version, seq);
+  CREATE TRIGGER review_decisions_no_update BEFORE UPDATE ON review_decisions
+    BEGIN SELECT RAISE(ABORT, 'review_decisions is append-only'); END;
+  CREATE TRIGGER review_decisions_no_delete BEFORE DELETE ON review_decisions
+    BEGIN SELECT RAISE(ABORT, 'review_decisions is append-only'); END;
+
+  -- The review queue, oldest first. Partial: the same WHERE must appear in the queue's query.
+  CREATE INDEX verdicts_review_queue ON verdicts (created_at, uri, policy_version) WHERE decision = 'review';
+  `,
 ];
 
 /** The schema version this build writes. */

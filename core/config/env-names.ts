@@ -7,6 +7,10 @@ export const ENV = {
   stateDir: 'WINNOW_STATE_DIR',
   /** Log level: debug, info, warn, error or silent. */
   logLevel: 'WINNOW_LOG_LEVEL',
+  /** Folder holding the labelled evaluation sets (`data/`) for `winnow eval` and `winnow calibrate`. */
+  sharedDir: 'WINNOW_SHARED_DIR',
+  /** `winnow review`: the console's access token (default: a random one per start). */
+  reviewToken: 'WINNOW_REVIEW_TOKEN',
   /** Path of the policy file to use instead of the bundled default. */
   policyFile: 'WINNOW_POLICY',
   /** ONNX execution provider for model inference: `cpu` (default) or `cuda` (falls back to CPU when unavailable). */
