@@ -69,6 +69,14 @@ export function suppressConstructFindings(m: WinnowModeration): void {
       'Result object keys are made per run and item at run time. Only s3:GetObject, s3:PutObject and ' +
         's3:AbortMultipartUpload are allowed, on the results bucket’s objects only.',
     );
+    if (m.bankBucket) {
+      acknowledge(
+        role,
+        wildcardResourceFinding(m, m.bankBucket.arnForObjects('hash-banks/*')),
+        'Hash-bank snapshot keys carry the bank id, version and a random suffix, made when a bank changes. Only ' +
+          's3:GetObject is allowed, under the bank bucket’s hash-banks/ prefix.',
+      );
+    }
   }
   acknowledge(
     m.actionFunction.role,
@@ -209,6 +217,7 @@ export function suppressBackfillFindings(
 /** Findings on a `WinnowSweeps`: its dead-letter queue, and the sweep function's reads of the swept prefixes. */
 export function suppressSweepFindings(
   s: WinnowSweeps,
+  m: WinnowModeration,
   rescans: readonly { readonly bucket: s3.IBucket; readonly prefix?: string }[],
 ): void {
   acknowledge(
@@ -224,6 +233,14 @@ export function suppressSweepFindings(
       wildcardResourceFinding(s, `${s.sweepFunction.functionArn}:*`),
       'The scheduler’s Lambda target may invoke the sweep function and its versions or aliases (`<arn>:*`), as CDK ' +
         'grants it; no other function can be invoked.',
+    );
+  }
+  if (m.bankBucket) {
+    acknowledge(
+      s.sweepFunction?.role,
+      wildcardResourceFinding(s, m.bankBucket.arnForObjects('hash-banks/*')),
+      'Re-scored items are matched against the hash banks, whose snapshot keys are made when a bank changes. Only ' +
+        's3:GetObject is allowed, under the bank bucket’s hash-banks/ prefix.',
     );
   }
   for (const { bucket, prefix } of rescans) {

@@ -314,6 +314,21 @@ export interface WinnowModerationProps {
    */
   readonly policyFile?: string;
   /**
+   * Create a bucket for hash banks (lists of known PDQ, MD5, SHA-256 and vPDQ hashes) and point the upload,
+   * fast-queue and sweep functions and the GPU worker at it (`WINNOW_BANK_LOCATION`; the bank registry lives in the
+   * cache table). Fill it with `winnow bank import <name> <file> --aws <bucket>/hash-banks --aws-table <cache table>`.
+   *
+   * @default true
+   */
+  readonly hashBanks?: boolean;
+  /**
+   * How often the functions and the worker check the banks' versions (`WINNOW_BANK_REFRESH_SEC`): a hash added or
+   * removed takes effect for new items within this time.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly hashBankRefresh?: Duration;
+  /**
    * Log level of the functions and the worker (`WINNOW_LOG_LEVEL`).
    *
    * @default 'info'
@@ -365,6 +380,13 @@ export class WinnowModeration extends Construct {
   public readonly resultsBucket: s3.Bucket;
   /** Bucket the quarantine action copies flagged objects to (`WINNOW_QUARANTINE_LOCATION`). */
   public readonly quarantineBucket: s3.Bucket;
+  /** Hash-bank entry snapshots under `hash-banks/` (`hashBanks`), if created. */
+  public readonly bankBucket?: s3.Bucket;
+  /**
+   * The environment that points a function or worker at the hash banks (empty without `hashBanks`); the
+   * {@link WinnowSweeps} function uses it too.
+   */
+  public readonly bankEnvironment: Readonly<Record<string, string>>;
   /** Server access logs of the created buckets (and the VPC's flow logs when the VPC is created here). */
   public readonly logBucket: s3.Bucket;
   /**
@@ -432,6 +454,7 @@ export class WinnowModeration extends Construct {
     };
     this.resultsBucket = loggedBucket('ResultsBucket');
     this.quarantineBucket = loggedBucket('QuarantineBucket', { versioned: true });
+    if (props.hashBanks ?? true) this.bankBucket = loggedBucket('BankBucket', { versioned: true });
 
     // Key and index names come from the DynamoDB adapter (adapters/aws/verdict-table.ts, cache-table.ts), so the
     // tables and the code that reads them cannot drift apart.
@@ -506,8 +529,16 @@ export class WinnowModeration extends Construct {
       [ENV.executionProvider]: 'cpu',
       ...policyEnvironment,
     };
+    this.bankEnvironment = this.bankBucket
+      ? {
+          [ENV.bankLocation]: `${this.bankBucket.bucketName}/${BANK_PREFIX}`,
+          [ENV.bankTable]: this.cacheTable.tableName,
+          [ENV.bankRefreshSec]: String((props.hashBankRefresh ?? Duration.seconds(60)).toSeconds()),
+        }
+      : {};
     const producerEnvironment: Record<string, string> = {
       ...commonEnvironment,
+      ...this.bankEnvironment,
       [ENV.verdictTable]: this.verdictTable.tableName,
       [ENV.cacheTable]: this.cacheTable.tableName,
       [ENV.heavyQueueUrl]: this.heavyQueue.queueUrl,
@@ -612,6 +643,7 @@ export class WinnowModeration extends Construct {
       grantItems(producer, this.cacheTable, CACHE_ITEM_ACTIONS);
       this.heavyQueue.grantSendMessages(producer);
       grantObjects(producer, this.resultsBucket, RESULTS_ACTIONS);
+      this.grantBankRead(producer);
     }
     // The fast-queue function consumes the fast queue through its event source, which grants that; nothing here
     // sends to it (S3 notifications with `notify: 'fast-queue'` and backfills do).
@@ -736,6 +768,7 @@ export class WinnowModeration extends Construct {
         [ENV.verdictTable]: this.verdictTable.tableName,
         [ENV.cacheTable]: this.cacheTable.tableName,
         [ENV.resultsBucket]: this.resultsBucket.bucketName,
+        ...this.bankEnvironment,
         ...policyEnvironment,
       },
       // The image's HEALTHCHECK, repeated here because ECS ignores the image's own.
@@ -762,6 +795,7 @@ export class WinnowModeration extends Construct {
     grantItems(taskRole, this.verdictTable, [...VERDICT_ITEM_ACTIONS, 'dynamodb:Query']);
     grantItems(taskRole, this.cacheTable, CACHE_ITEM_ACTIONS);
     grantObjects(taskRole, this.resultsBucket, RESULTS_ACTIONS);
+    this.grantBankRead(taskRole);
 
     this.workerService = new ecs.Ec2Service(this, 'WorkerService', {
       cluster: this.cluster,
@@ -841,6 +875,14 @@ export class WinnowModeration extends Construct {
    * because `serverAccessLogsBucket` falls back to a log-delivery ACL unless the app enables the
    * `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` feature flag, and the construct must not depend on the app's flags.
    */
+  /**
+   * Lets `grantee` read the hash-bank snapshots under `hash-banks/`. The bank registry is an item of the cache
+   * table, which every Winnow role that matches banks already reads (`dynamodb:GetItem`).
+   */
+  grantBankRead(grantee: iam.IGrantable): void {
+    if (this.bankBucket) grantObjects(grantee, this.bankBucket, ['s3:GetObject'], `${BANK_PREFIX}*`);
+  }
+
   private enableAccessLogs(bucket: s3.Bucket, prefix: string): void {
     (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
       destinationBucketName: this.logBucket.bucketName,
@@ -1166,6 +1208,8 @@ export class WinnowModeration extends Construct {
 
 /** Object actions on the results bucket: read and write run outputs (multipart uploads included). */
 const RESULTS_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'];
+/** Key prefix of the hash-bank snapshots in the bank bucket (the S3 + DynamoDB bank store's default). */
+const BANK_PREFIX = 'hash-banks/';
 /** Object actions on the quarantine bucket: head and copy in (the copy takes no tags, so no tagging actions). */
 const QUARANTINE_ACTIONS = ['s3:GetObject', 's3:PutObject'];
 /** Object actions of the `tag` status marker (read the object's tags, write them back merged). */

@@ -216,7 +216,7 @@ export class WinnowSweeps extends Construct {
         }),
       );
     }
-    suppressSweepFindings(this, rescans);
+    suppressSweepFindings(this, props.moderation, rescans);
   }
 
   /** The sweep function, allowed exactly what a re-scan of these sweeps' prefixes needs. */
@@ -255,10 +255,13 @@ export class WinnowSweeps extends Construct {
         [ENV.cacheTable]: m.cacheTable.tableName,
         [ENV.heavyQueueUrl]: m.heavyQueue.queueUrl,
         [ENV.eventBusName]: m.eventBus.eventBusName,
+        ...m.bankEnvironment,
         ...(props.policyFile ? { [ENV.policyFile]: props.policyFile } : {}),
       },
       logGroup,
     });
+    // Re-scored images and videos are matched against the hash banks, as the fast tier matches them.
+    m.grantBankRead(fn);
     // A failed run is not repeated at once: the next scheduled run goes on where it stopped.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
     // Verdicts: the latest of each item (a query of its partition, then a get), the table scan that lists them, the

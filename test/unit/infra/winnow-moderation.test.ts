@@ -69,9 +69,17 @@ describe('queues', () => {
 describe('buckets', () => {
   const buckets = template.findResources('AWS::S3::Bucket');
 
-  it('creates the source, results, quarantine and log buckets', () => {
+  it('creates the source, results, quarantine, hash-bank and log buckets', () => {
     expect(Object.keys(buckets).sort()).toEqual(
-      [sourceBucket(), m.resultsBucket, m.quarantineBucket, m.logBucket].map(id).sort(),
+      [
+        sourceBucket(),
+        m.resultsBucket,
+        m.quarantineBucket,
+        m.bankBucket as NonNullable<typeof m.bankBucket>,
+        m.logBucket,
+      ]
+        .map(id)
+        .sort(),
     );
   });
 
@@ -217,6 +225,11 @@ describe('functions', () => {
       [ENV.stateDir]: '/tmp/winnow',
       [ENV.executionProvider]: 'cpu',
       [ENV.logLevel]: 'info',
+      [ENV.bankLocation]: {
+        'Fn::Join': ['', [{ Ref: id(m.bankBucket as NonNullable<typeof m.bankBucket>) }, '/hash-banks/']],
+      },
+      [ENV.bankTable]: { Ref: id(m.cacheTable) },
+      [ENV.bankRefreshSec]: '60',
     };
     expect(fn(m.uploadFunction).Environment.Variables).toEqual(moderation);
     expect(fn(m.fastQueueFunction).Environment.Variables).toEqual(moderation);

@@ -66,6 +66,9 @@ describe('WinnowSweeps', () => {
     expect(props.ReservedConcurrentExecutions).toBe(1);
     expect(Object.keys(props.Environment.Variables).sort()).toEqual(
       [
+        'WINNOW_BANK_LOCATION',
+        'WINNOW_BANK_REFRESH_SEC',
+        'WINNOW_BANK_TABLE',
         'WINNOW_CACHE_TABLE',
         'WINNOW_EP',
         'WINNOW_EVENT_BUS',
@@ -80,7 +83,7 @@ describe('WinnowSweeps', () => {
     });
   });
 
-  it('allows the sweep function only the verdict table, cache, swept objects, heavy queue and event bus', () => {
+  it('allows the sweep function only the verdict table, cache, swept objects, hash banks, heavy queue and event bus', () => {
     const statements = roleStatements(template, logicalId(stack, defined(fn.role)));
     expect(actionsOn(statements, logicalId(stack, m.verdictTable)).sort()).toEqual([
       'dynamodb:GetItem',
@@ -98,6 +101,12 @@ describe('WinnowSweeps', () => {
     expect(objectReads.map((s) => s.actions)).toEqual([['s3:GetObject'], ['s3:GetObject']]);
     const keys = objectReads.flatMap((s) => s.resources).map((r) => JSON.parse(r)['Fn::Join'][1].at(-1));
     expect(keys).toEqual(['/*', '/images/*']);
+    const banks = logicalId(stack, defined(m.bankBucket));
+    const bankReads = statements.filter((s) => s.resources.some((r) => r.includes(`"${banks}"`)));
+    expect(bankReads.map((s) => s.actions)).toEqual([['s3:GetObject']]);
+    expect(bankReads[0]?.resources.map((r) => JSON.parse(r)['Fn::Join'][1].at(-1))).toEqual([
+      '/hash-banks/*',
+    ]);
     expect(actionsOn(statements, logicalId(stack, m.heavyQueue))).toContain('sqs:SendMessage');
     expect(actionsOn(statements, logicalId(stack, m.fastQueue))).toEqual([]);
     expect(statements.flatMap((s) => s.actions)).toContain('events:PutEvents');
