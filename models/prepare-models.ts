@@ -72,9 +72,10 @@ export interface PrepareResult {
   sha256: string;
   /**
    * `ok`: already there and verified; `converted`: written now (converted or copied from its package);
-   * `external`: no recipe, file present and verified.
+   * `external`: no recipe, file present and verified; `committed`: a model trained by Winnow and committed under
+   * `trained/`, verified in place.
    */
-  status: 'ok' | 'converted' | 'external';
+  status: 'ok' | 'converted' | 'external' | 'committed';
   ms: number;
 }
 
@@ -93,6 +94,7 @@ const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes)
 export function prepareModels(options: PrepareOptions = {}): PrepareResult[] {
   const manifestFile = options.manifestFile ?? defaultManifestFile();
   const outDir = options.outDir ?? path.join(path.dirname(manifestFile), 'generated');
+  const trainedDir = path.join(path.dirname(manifestFile), 'trained');
   const log = options.log ?? (() => undefined);
   const manifest = loadModelManifest(manifestFile);
   const results: PrepareResult[] = [];
@@ -106,6 +108,25 @@ export function prepareModels(options: PrepareOptions = {}): PrepareResult[] {
     for (const part of parts) {
       const t0 = performance.now();
       const label = part.role ? `${entry.id} (${part.role})` : entry.id;
+      if (entry.dir === 'trained') {
+        const file = path.join(trainedDir, part.file);
+        if (!existsSync(file) || sha256(readFileSync(file)) !== part.sha256) {
+          throw new Error(
+            `${label}: ${file} is ${existsSync(file) ? 'not the file the manifest pins (SHA-256 differs)' : 'missing'}; ` +
+              'it is committed with Winnow: restore it from version control, or retrain it (models/cards/)',
+          );
+        }
+        results.push({
+          id: entry.id,
+          role: part.role,
+          file,
+          sha256: part.sha256,
+          status: 'committed',
+          ms: performance.now() - t0,
+        });
+        log(`${label}: ${file} is committed and verified`);
+        continue;
+      }
       const file = path.join(outDir, part.file);
       if (existsSync(file) && sha256(readFileSync(file)) === part.sha256) {
         const status = recipe ? 'ok' : 'external';

@@ -29,7 +29,7 @@ export function createDefaultDetectors(
   registry: ModelRegistry = new ModelRegistry(),
   options: DefaultDetectorsOptions = {},
 ): Detector[] {
-  const text = createTextDetectors();
+  const text = createTextDetectors({ registry });
   // Transcripts and OCR text go through the same text detector instances, so their lexicons are compiled once.
   const textForDerived = text.filter((d) => d.id !== 'text-language');
   // A Whisper export in the manifest replaces pocketsphinx.

@@ -88,7 +88,13 @@ export const ModelEntrySchema = z
     id: slug,
     version: z.string().min(1),
     task: z.enum(MODEL_TASKS),
-    /** Path of the ONNX file, relative to `models/generated/` (or the registry's model directory). */
+    /**
+     * Where `file` and `files` live: `generated` (default) is `models/generated/` (or the registry's model
+     * directory), written by `npm run models` and ignored by git; `trained` is `models/trained/`, models Winnow
+     * trains itself and commits with the repository.
+     */
+    dir: z.enum(['generated', 'trained']).default('generated'),
+    /** Path of the ONNX file, relative to its `dir`. */
     file: relativeFile,
     sha256,
     /**

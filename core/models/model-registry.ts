@@ -17,6 +17,8 @@ export interface ModelRegistryOptions {
   manifest?: ModelManifest;
   /** Folder the manifest's `file` paths are relative to; default `generated/` next to the manifest. */
   modelDir?: string;
+  /** Folder of the committed models (manifest entries with `dir: trained`); default `trained/` next to the manifest. */
+  trainedDir?: string;
   /** onnxruntime intra-op threads per session; default 1 (Winnow parallelises across items instead). */
   intraOpNumThreads?: number;
   /** Default: `WINNOW_EP` from `env`, else `cpu`. */
@@ -39,6 +41,7 @@ export interface LoadedModel {
 const sessionCache = new Map<string, Promise<LoadedModel>>();
 
 const FIX = 'run `npm run models` to (re)generate it';
+const TRAINED_FIX = 'the file is committed with Winnow: restore it from version control';
 
 /** The manifest of this checkout: `models/manifest.json`, found from source (core/models) or build (dist/core/models). */
 export function defaultManifestFile(): string {
@@ -67,6 +70,7 @@ function parseProvider(raw: string | undefined): ExecutionProvider {
 export class ModelRegistry {
   readonly manifest: ModelManifest;
   readonly modelDir: string;
+  readonly trainedDir: string;
   readonly intraOpNumThreads: number;
   readonly executionProvider: ExecutionProvider;
   private readonly logger: Logger;
@@ -75,6 +79,7 @@ export class ModelRegistry {
     const manifestFile = options.manifestFile ?? defaultManifestFile();
     this.manifest = options.manifest ?? loadModelManifest(manifestFile);
     this.modelDir = path.resolve(options.modelDir ?? path.join(path.dirname(manifestFile), 'generated'));
+    this.trainedDir = path.resolve(options.trainedDir ?? path.join(path.dirname(manifestFile), 'trained'));
     this.intraOpNumThreads = options.intraOpNumThreads ?? 1;
     if (!Number.isInteger(this.intraOpNumThreads) || this.intraOpNumThreads < 1) {
       throw new ModelLoadError(`intraOpNumThreads must be a positive integer, got ${this.intraOpNumThreads}`);
@@ -104,7 +109,8 @@ export class ModelRegistry {
    * `ModelLoadError` for a role the entry does not list.
    */
   modelPath(id: string, role?: string): string {
-    return path.join(this.modelDir, this.fileSpec(id, role).file);
+    const dir = this.entry(id).dir === 'trained' ? this.trainedDir : this.modelDir;
+    return path.join(dir, this.fileSpec(id, role).file);
   }
 
   private fileSpec(id: string, role?: string): { file: string; sha256: string } {
@@ -131,8 +137,9 @@ export class ModelRegistry {
       bytes = readFileSync(file);
     } catch (cause) {
       const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      const fix = this.entry(id).dir === 'trained' ? TRAINED_FIX : FIX;
       throw new ModelLoadError(
-        `${what}: ${missing ? 'file is missing' : 'cannot read file'}: ${file}; ${FIX}`,
+        `${what}: ${missing ? 'file is missing' : 'cannot read file'}: ${file}; ${fix}`,
         {
           cause,
         },
@@ -142,7 +149,7 @@ export class ModelRegistry {
     if (actual !== spec.sha256) {
       throw new ModelLoadError(
         `${what}: SHA-256 mismatch for ${file} (expected ${spec.sha256}, got ${actual}); the file is ` +
-          `damaged or from another version; ${FIX}`,
+          `damaged or from another version; ${this.entry(id).dir === 'trained' ? TRAINED_FIX : FIX}`,
       );
     }
     return bytes;

@@ -1,3 +1,4 @@
+/** @jest-environment ./test/helpers/onnx-environment.js */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTextDetectors } from '../../../core/detectors/text';
@@ -36,6 +37,7 @@ describe('createTextDetectors', () => {
       'text-language',
       'text-profanity',
       'text-rules',
+      'text-classifier',
       'text-pii',
       'text-spam',
     ]);
