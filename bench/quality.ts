@@ -24,7 +24,11 @@ interface Run {
 /** Evaluates one set's test split under a policy through the same engine as `winnow scan` and `winnow eval`. */
 async function evaluate(name: string, policy: Policy): Promise<Run> {
   const dataset = await loadDataset(name);
-  const { fast } = localEngine({ policy, detectors: createDefaultDetectors(), logger: silentLogger });
+  const { fast } = localEngine({
+    policy,
+    detectors: createDefaultDetectors(undefined, { allTextScores: true }),
+    logger: silentLogger,
+  });
   // A few rows first, so the timing leaves out loading the models.
   await runEval(dataset, { engine: fast, policy, split: 'test', limit: 20 });
   const started = performance.now();

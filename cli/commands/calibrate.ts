@@ -104,7 +104,11 @@ export async function calibrateCommand(argv: string[], config: CliConfig, logger
     }
   } else {
     const dataset = await loadDataset(datasetArg as string);
-    const { fast } = localEngine({ policy, detectors: createDefaultDetectors(), logger });
+    const { fast } = localEngine({
+      policy,
+      detectors: createDefaultDetectors(undefined, { allTextScores: true }),
+      logger,
+    });
     const started = performance.now();
     const bar = new ProgressBar<{ done: number; total: number }>(({ done, total }) => ({
       status: `${done}/${total} rows · ${(done / Math.max(1e-3, (performance.now() - started) / 1000)).toFixed(0)} rows/s`,

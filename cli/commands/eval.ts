@@ -69,7 +69,12 @@ export async function evalCommand(argv: string[], config: CliConfig, logger: Log
 
   const policy = loadPolicy(values.policy ?? config.policyFile);
   const dataset = await loadDataset(datasetArg);
-  const { fast } = localEngine({ policy, detectors: createDefaultDetectors(), logger });
+  // Every score of the text classifier, not only those that reach review: the metrics rank items by score.
+  const { fast } = localEngine({
+    policy,
+    detectors: createDefaultDetectors(undefined, { allTextScores: true }),
+    logger,
+  });
   const roots = (values.root ?? [dirname(resolve(datasetArg)), process.cwd()]).map((r) => resolve(r));
   const verdicts: Verdict[] = [];
   const started = performance.now();

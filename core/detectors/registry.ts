@@ -19,6 +19,8 @@ export const HEAVY_IMAGE_MODEL = 'nsfw-inception-v3';
 export interface DefaultDetectorsOptions {
   /** Hash banks images and videos are matched against; without them the `hash-match` detectors find nothing. */
   readonly banks?: BankMatcher;
+  /** The text classifier emits every category's score, however low: for evaluations, which rank items by score. */
+  readonly allTextScores?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export function createDefaultDetectors(
   registry: ModelRegistry = new ModelRegistry(),
   options: DefaultDetectorsOptions = {},
 ): Detector[] {
-  const text = createTextDetectors({ registry });
+  const text = createTextDetectors({ registry, allScores: options.allTextScores });
   // Transcripts and OCR text go through the same text detector instances, so their lexicons are compiled once.
   const textForDerived = text.filter((d) => d.id !== 'text-language');
   // A Whisper export in the manifest replaces pocketsphinx.

@@ -19,6 +19,8 @@ export { createSpamDetector, SPAM_DETECTOR_ID } from './text-spam';
 export interface TextDetectorsOptions {
   /** Registry the trained classifier loads from (default: the bundled manifest's). */
   readonly registry?: ModelRegistry;
+  /** The classifier emits every category's score, not only those that reach review (for evaluations). */
+  readonly allScores?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export function createTextDetectors(options: TextDetectorsOptions = {}): Detecto
     createLanguageDetector(),
     createProfanityDetector(),
     createRulesDetector(),
-    ...(hasClassifier ? [createTextClassifierDetector({ registry })] : []),
+    ...(hasClassifier ? [createTextClassifierDetector({ registry, allScores: options.allScores })] : []),
     createPiiDetector(),
     createSpamDetector(),
   ];

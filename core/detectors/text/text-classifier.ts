@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { ModelLoadError } from '../../errors';
 import type { ModelRegistry } from '../../models/model-registry';
+import type { Policy } from '../../policy/policy';
 import type { Signal } from '../../signals';
 import type { Detector, TextContent } from '../detector';
 import { hashedNgrams, textWindows } from './hashed-ngrams';
@@ -14,14 +15,21 @@ export interface TextClassifierDetectorOptions {
   readonly registry: ModelRegistry;
   /** Manifest id of the model (default `text-classifier`). */
   readonly modelId?: string;
+  /**
+   * Emit every category's score, however low (what an evaluation needs to rank items). By default a category's
+   * signal is emitted only when its score reaches the policy's review threshold for it: a lower score cannot flag
+   * anything, and every signal on a transcript or OCR text becomes timeline evidence and can send an image to the
+   * heavy tier.
+   */
+  readonly allScores?: boolean;
 }
 
 const HAS_WORD = /[\p{L}\p{N}]/u;
 
 /**
  * The trained multi-label text classifier (models/cards/text-classifier.md): hashed character and word n-grams of
- * the normalized text, scored by a linear model in ONNX through the model registry. Emits one signal per category
- * of the manifest entry, whatever the score, so that evaluations see the full ranking; scores are calibrated
+ * the normalized text, scored by a linear model in ONNX through the model registry. Emits a signal per category
+ * whose score reaches the policy's review threshold (every category with `allScores`); scores are calibrated
  * probabilities. Texts longer than one window are scored per window (up to the manifest's `maxWindows`) and each
  * category keeps its worst window, which is also the signal's evidence span. Text without letters or digits gets
  * no signal.
@@ -81,6 +89,7 @@ export function createTextClassifierDetector(options: TextClassifierDetectorOpti
       feeds.forEach((feed, f) => {
         const b = best[f] as (typeof best)[number];
         if (b.score < 0) return;
+        if (!options.allScores && b.score < reviewThreshold(ctx.policy, feed.category)) return;
         const start = normalized.offsets[b.window[0]] ?? 0;
         const end = normalized.offsets[b.window[1]] ?? input.text.length;
         signals.push({
@@ -97,4 +106,9 @@ export function createTextClassifierDetector(options: TextClassifierDetectorOpti
       return signals;
     },
   };
+}
+
+/** The policy's review threshold for a category; 0.5 (the default policy's) without a policy or the category. */
+function reviewThreshold(policy: Policy | undefined, category: string): number {
+  return policy?.categories.find((c) => c.id === category)?.thresholds.review ?? 0.5;
 }

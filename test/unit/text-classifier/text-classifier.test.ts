@@ -1,4 +1,6 @@
 /** @jest-environment ./test/helpers/onnx-environment.js */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTextDetectors } from '../../../core/detectors/text';
 import {
   createTextClassifierDetector,
@@ -14,10 +16,13 @@ import { normalizeText } from '../../../core/text/normalize';
 import { run, testContext, textInput } from '../text/text-test-helpers';
 
 const registry = new ModelRegistry({ env: {} });
-const detector = createTextClassifierDetector({ registry });
+// Every score, as evaluations ask for; `quiet` is the default detector the engines run.
+const detector = createTextClassifierDetector({ registry, allScores: true });
+const quiet = createTextClassifierDetector({ registry });
 
 beforeAll(async () => {
   await detector.init?.();
+  await quiet.init?.();
 });
 
 describe('text-classifier detector', () => {
@@ -52,6 +57,17 @@ describe('text-classifier detector', () => {
     'The museum opens a new exhibition on ancient pottery next month.',
   ])('keeps everyday text below the review threshold: %s', async (text) => {
     for (const s of await run(detector, text)) expect(s.score).toBeLessThan(0.4);
+  });
+
+  it('by default emits only the categories whose score reaches the review threshold', async () => {
+    expect(await run(quiet, 'The garden club meets on Tuesday to plant tomatoes and share seeds.')).toEqual(
+      [],
+    );
+    const text = readFileSync(join(__dirname, '../../../examples/text/self-harm-ideation.txt'), 'utf8');
+    const all = await run(detector, text);
+    const flagged = await run(quiet, text);
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged).toEqual(all.filter((s) => s.score >= 0.5));
   });
 
   it('is deterministic and gives no signal for text without letters or digits', async () => {
