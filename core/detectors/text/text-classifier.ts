@@ -17,7 +17,7 @@ export interface TextClassifierDetectorOptions {
   readonly modelId?: string;
   /**
    * Emit every category's score, however low (what an evaluation needs to rank items). By default a category's
-   * signal is emitted only when its score reaches the policy's review threshold for it: a lower score cannot flag
+   * signal is emitted only when its score reaches the policy's review threshold for it (and 0.5): a lower score cannot flag
    * anything, and every signal on a transcript or OCR text becomes timeline evidence and can send an image to the
    * heavy tier.
    */
@@ -29,7 +29,7 @@ const HAS_WORD = /[\p{L}\p{N}]/u;
 /**
  * The trained multi-label text classifier (models/cards/text-classifier.md): hashed character and word n-grams of
  * the normalized text, scored by a linear model in ONNX through the model registry. Emits a signal per category
- * whose score reaches the policy's review threshold (every category with `allScores`); scores are calibrated
+ * whose score reaches both 0.5 and the policy's review threshold (every category with `allScores`); scores are calibrated
  * probabilities. Texts longer than one window are scored per window (up to the manifest's `maxWindows`) and each
  * category keeps its worst window, which is also the signal's evidence span. Text without letters or digits gets
  * no signal.
@@ -108,7 +108,16 @@ export function createTextClassifierDetector(options: TextClassifierDetectorOpti
   };
 }
 
-/** The policy's review threshold for a category; 0.5 (the default policy's) without a policy or the category. */
+/**
+ * Lowest score the classifier reports without `allScores`. Its scores are calibrated on the OpenAI moderation set,
+ * where harmful text is far more common than in real traffic, so they overstate the odds for everyday text: a score
+ * under one half is not enough to put an item in front of a reviewer, even where a policy's threshold (set for the
+ * rules) is lower.
+ */
+const MIN_REPORTED_SCORE = 0.5;
+
+/** The score a category's signal needs: the policy's review threshold for it, and at least one half. */
 function reviewThreshold(policy: Policy | undefined, category: string): number {
-  return policy?.categories.find((c) => c.id === category)?.thresholds.review ?? 0.5;
+  const review = policy?.categories.find((c) => c.id === category)?.thresholds.review ?? MIN_REPORTED_SCORE;
+  return Math.max(review, MIN_REPORTED_SCORE);
 }

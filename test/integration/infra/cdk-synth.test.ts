@@ -77,7 +77,7 @@ describe('cdk synth (CLI, offline)', () => {
   it('synthesises the WinnowStack with every part of the deployment', () => {
     expect(cliOutput).not.toMatch(/\[Error|failed/i);
     expect(count('AWS::SQS::Queue')).toBe(5);
-    expect(count('AWS::S3::Bucket')).toBe(4);
+    expect(count('AWS::S3::Bucket')).toBe(5); // source, results, quarantine, hash banks, access logs
     expect(count('AWS::DynamoDB::Table')).toBe(2);
     expect(count('AWS::Lambda::Function')).toBe(4); // three Winnow functions + CDK's notifications handler
     expect(count('AWS::ECS::Cluster')).toBe(1);
