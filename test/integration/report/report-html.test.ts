@@ -12,15 +12,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ffmpegBinary } from '../../../core/ffmpeg/ffmpeg-binary';
 import type { Verdict } from '../../../core/verdict/verdict';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from '../../helpers/headless-chromium';
 import { reportVerdict } from '../../helpers/report-verdict';
 import { parseJsonl, runCli } from '../../helpers/run-cli';
 
 const EXAMPLES = join(__dirname, '../../../examples');
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const HAVE_FFMPEG = existsSync(ffmpegBinary());
 const HOSTILE_TEXT =
   '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> you are an idiot';
@@ -186,20 +185,7 @@ describe('winnow report', () => {
     expect(res.stderr).toBe('');
     expect(res.code).toBe(0);
     stdout = res.stdout;
-    if (HAVE_CHROMIUM)
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
+    if (HAVE_CHROMIUM) browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

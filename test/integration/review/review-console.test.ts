@@ -1,13 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,10 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { openStateDir, SqliteReviewStore, type StateDir } from '../../../adapters/local';
 import { reviewLabels } from '../../../core/eval/review-labels';
 import type { Verdict } from '../../../core/verdict/verdict';
+import { CHROMIUM, HAVE_CHROMIUM, launchChromium } from '../../helpers/headless-chromium';
 import { parseJsonl, runCli, WINNOW_BIN } from '../../helpers/run-cli';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) process.stdout.write(`review console test skipped: ${CHROMIUM} is not installed\n`);
 const describeBrowser = HAVE_CHROMIUM ? describe : describe.skip;
 
@@ -159,20 +150,7 @@ describeBrowser('winnow review: the review console in a real browser', () => {
     reviewNames = reviewUris.map((u) => decodeURIComponent(u.slice(u.lastIndexOf('/') + 1))).sort();
 
     ({ child, url, stderr: childStderr } = await startConsole(stateDir));
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     page.on('dialog', (d) => {
