@@ -153,9 +153,16 @@ export class ModerationEngine {
       .slice(0, 16);
   }
 
-  /** Loads every detector's models up front, so the first item does not pay for it. Failures surface per item. */
+  /**
+   * Loads the models of the detectors this engine's own tier runs, so the first item does not pay for it. Detectors
+   * of media routed to another tier (audio and video in a local scan) load on first use: a run without such items
+   * never holds their models (InceptionV3 alone is about 280 MiB). Failures surface per item.
+   */
   async warmUp(): Promise<void> {
-    await Promise.allSettled(this.detectors.map((d) => ensureInit(d)));
+    const own = this.detectors.filter((d) =>
+      d.media.some((m) => this.tierFor(m) === this.tier && d.tiers.includes(this.tier)),
+    );
+    await Promise.allSettled(own.map((d) => ensureInit(d)));
   }
 
   /** Moderates one item. Always resolves to exactly one verdict. */

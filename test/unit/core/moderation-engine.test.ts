@@ -55,6 +55,32 @@ class MemoryCache implements ContentCache {
 describe('ModerationEngine', () => {
   const now = () => new Date('2026-01-02T03:04:05.000Z');
 
+  it('warmUp loads only the detectors its own tier runs; media routed to the other tier load on first use', async () => {
+    const inited: string[] = [];
+    const make = (id: string, media: Detector['media'], tiers: Detector['tiers']) =>
+      detector(id, async () => [], {
+        media,
+        tiers,
+        init: async () => {
+          inited.push(id);
+        },
+      });
+    const engine = new ModerationEngine({
+      policy: testPolicy(),
+      tier: 'fast',
+      tierFor: (m) => (m === 'video' ? 'heavy' : 'fast'),
+      detectors: [
+        make('text', ['text'], ['fast', 'heavy']),
+        make('image-fast', ['image'], ['fast']),
+        make('image-heavy', ['image'], ['heavy']),
+        make('video-frames', ['video'], ['heavy']),
+      ],
+      now,
+    });
+    await engine.warmUp();
+    expect(inited.sort()).toEqual(['image-fast', 'text']);
+  });
+
   it('produces a schema-valid verdict with signals, categories, detectors and policy', async () => {
     const engine = new ModerationEngine({ policy: testPolicy(), tier: 'fast', detectors: [hateWord], now });
     const v = await engine.moderate(source('this is BAD text'), { runId: 'r1' });
