@@ -96,7 +96,9 @@ describe('text-classifier detector', () => {
     ).rejects.toThrow('budget spent');
   });
 
-  it('runs in a few milliseconds per text on one thread, featurization included', async () => {
+  // The speed itself is measured in bench/text-detectors.ts (about 0.35 ms a text); this bound only catches a
+  // pathological slowdown (say, a model run per n-gram) and holds on a loaded 2-core machine.
+  it('runs in well under 50 ms per text on one thread, featurization included', async () => {
     const texts = Array.from(
       { length: 200 },
       (_, i) => `Message ${i}: the delivery of the new chairs arrives on Friday afternoon, please confirm.`,
@@ -108,7 +110,7 @@ describe('text-classifier detector', () => {
         { kind: 'text', text: t, normalized: normalizeText(t), invalidEncoding: false },
         testContext(),
       );
-    expect((performance.now() - t0) / texts.length).toBeLessThan(5);
+    expect((performance.now() - t0) / texts.length).toBeLessThan(50);
   });
 
   it('is left out when the manifest has no text-classifier entry', () => {
