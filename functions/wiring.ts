@@ -63,6 +63,9 @@ function once<T>(build: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/** Store and queue calls a function retries itself before leaving the record to a redelivery. */
+const STORE_RETRY = { tries: 3, baseDelayMs: 200 } as const;
+
 const moderation = {
   upload: once(() => buildModeration('upload')),
   'fast-queue': once(() => buildModeration('fast-queue')),
@@ -112,6 +115,7 @@ async function buildModeration(role: 'upload' | 'fast-queue'): Promise<Moderatio
       skip: config.quarantine ? [config.quarantine] : [],
       metrics: telemetry.metrics,
       logger,
+      retry: STORE_RETRY,
     }),
   };
 }

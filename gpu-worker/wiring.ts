@@ -186,6 +186,8 @@ export async function createGpuWorker(config: WorkerConfig, logger: Logger): Pro
       verdicts: storage.verdicts,
       resolver: storage.resolver,
       maxReceives,
+      // Verdict writes are conditional, so a retry after a lost response is harmless.
+      retry: { tries: 3, baseDelayMs: 200 },
     });
     return {
       engine,

@@ -18,7 +18,21 @@ export interface AwsClientOptions {
   readonly credentials?: StaticCredentials;
   /** Tries per request, the first included (the SDK retries throttling, 5xx and network errors). SDK default: 3. */
   readonly maxAttempts?: number;
+  /**
+   * DynamoDB only: milliseconds one request (one try) may take before it fails with a retryable `TimeoutError`.
+   * Default {@link DYNAMODB_REQUEST_TIMEOUT_MS}.
+   */
+  readonly requestTimeoutMs?: number;
 }
+
+/**
+ * The SDK waits forever for an answer by default: a DynamoDB connection that hangs (a half-open socket, a stalled
+ * endpoint) would hold a Lambda until its timeout and a worker's job for good, its visibility heartbeat keeping the
+ * message hidden meanwhile. DynamoDB answers in milliseconds; this bounds each try, and the SDK retries.
+ */
+export const DYNAMODB_REQUEST_TIMEOUT_MS = 10_000;
+/** Milliseconds to open a connection to DynamoDB before the try fails (and is retried). */
+const DYNAMODB_CONNECTION_TIMEOUT_MS = 3_000;
 
 /**
  * Options for {@link createAwsClients}: plain values, which callers take from their validated configuration
@@ -32,6 +46,8 @@ export interface AwsClientsOptions {
   readonly sqsEndpoint?: string;
   readonly credentials?: StaticCredentials;
   readonly maxAttempts?: number;
+  /** DynamoDB's per-try timeout (see {@link AwsClientOptions.requestTimeoutMs}). */
+  readonly dynamoRequestTimeoutMs?: number;
 }
 
 /** The clients Winnow's AWS adapters take; each is created on first use. */
@@ -73,6 +89,11 @@ export function createDynamoClient(options: AwsClientOptions): DynamoDBClient {
   return new DynamoDBClient({
     ...common(options),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    requestHandler: {
+      connectionTimeout: DYNAMODB_CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? DYNAMODB_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
   });
 }
 
@@ -95,6 +116,9 @@ export function createAwsClients(options: AwsClientsOptions): AwsClients {
       dynamo ??= createDynamoClient({
         ...base,
         ...(options.dynamoEndpoint ? { endpoint: options.dynamoEndpoint } : {}),
+        ...(options.dynamoRequestTimeoutMs === undefined
+          ? {}
+          : { requestTimeoutMs: options.dynamoRequestTimeoutMs }),
       });
       return dynamo;
     },

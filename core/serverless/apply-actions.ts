@@ -165,8 +165,10 @@ async function runStep(
 ): Promise<ActionStep> {
   const retry: RetryOptions = {
     ...options.retry,
-    onRetry: (attempt, err) =>
-      log.warn('action failed; retrying', { action, attempt, code: toErrorInfo(err).code }),
+    onRetry: (attempt, err) => {
+      options.metrics?.retried('action');
+      log.warn('action failed; retrying', { action, attempt, code: toErrorInfo(err).code });
+    },
   };
   if (action !== 'notify' && !location) {
     return { action, status: 'skipped', detail: 'the item is not an S3 object' };

@@ -17,8 +17,9 @@ import type { VerdictStore } from '../ports/verdict-store';
 import { errorVerdict } from '../verdict/build-verdict';
 import type { Verdict } from '../verdict/verdict';
 import { JOB_SCHEMA_ID, type JobMessage, type JobReason, parseJobMessage } from '../worker/job-message';
-import { noMetrics, type ServerlessMetrics, type SkipReason } from './metrics';
+import { noMetrics, type RetryStep, type ServerlessMetrics, type SkipReason } from './metrics';
 import { isDone, objectVersionToken } from './object-version';
+import { type RetryOptions, withRetries } from './retry';
 import { type S3EventBatch, type S3ObjectEvent, s3EventsIn } from './s3-events';
 import { isUnder, parseS3Uri, type S3Location, type S3Prefix, s3Uri } from './s3-location';
 
@@ -38,6 +39,11 @@ export interface FastTierOptions {
   readonly metrics?: ServerlessMetrics;
   readonly logger?: Logger;
   readonly now?: () => Date;
+  /**
+   * How store and queue calls are retried within one invocation before the item is left to a redelivery (default:
+   * one try, no retry; the functions use 3 tries). Each retry is counted (`ServerlessMetrics.retried`) and logged.
+   */
+  readonly retry?: Omit<RetryOptions, 'onRetry'>;
 }
 
 /** What happened to one item. */
@@ -100,6 +106,7 @@ export class FastTier {
   private readonly metrics: ServerlessMetrics;
   private readonly logger: Logger;
   private readonly now: () => Date;
+  private readonly retry: Omit<RetryOptions, 'onRetry'>;
 
   constructor(options: FastTierOptions) {
     this.engine = options.engine;
@@ -113,6 +120,21 @@ export class FastTier {
       policyVersion: options.engine.policy.version,
     });
     this.now = options.now ?? (() => new Date());
+    this.retry = options.retry ?? { tries: 1 };
+  }
+
+  /**
+   * Runs a store or queue call that is safe to repeat (conditional verdict writes, reads, a job whose repeat the
+   * worker recognises), retrying transient failures; every retry is counted and logged with its step and attempt.
+   */
+  private retrying<T>(step: RetryStep, log: Logger, fn: () => Promise<T>): Promise<T> {
+    return withRetries(fn, {
+      ...this.retry,
+      onRetry: (attempt, err) => {
+        this.metrics.retried(step);
+        log.warn('store call failed; retrying', { step, attempt, code: toErrorInfo(err).code });
+      },
+    });
   }
 
   /** Handles a payload: an S3 notification in any wrapping, or a job message (parsed, or as JSON text). */
@@ -185,7 +207,9 @@ export class FastTier {
     });
     const { policy } = this.engine;
     if (target.traceId !== undefined) {
-      const existing = await this.verdicts.get(target.uri, policy.version);
+      const existing = await this.retrying('verdict-store', log, () =>
+        this.verdicts.get(target.uri, policy.version),
+      );
       if (isDone(existing, target.traceId)) {
         log.info('already moderated; skipped', { decision: existing?.decision });
         return this.skipped(target.uri, 'already-moderated');
@@ -269,7 +293,8 @@ export class FastTier {
     escalated: boolean,
     started: number,
   ): Promise<ItemOutcome> {
-    await this.verdicts.put(verdict);
+    const log = this.logger.child({ itemId: target.uri });
+    await this.retrying('verdict-store', log, () => this.verdicts.put(verdict));
     this.metrics.verdict(verdict, performance.now() - started);
     return {
       status: 'moderated',
@@ -299,7 +324,9 @@ export class FastTier {
       enqueuedAt: this.now().toISOString(),
       attempt: 1,
     };
-    await this.heavyQueue.sendBatch([job]);
+    await this.retrying('heavy-queue', this.logger.child({ itemId: target.uri }), () =>
+      this.heavyQueue.sendBatch([job]),
+    );
     this.metrics.escalated(reason);
   }
 

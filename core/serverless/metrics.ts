@@ -11,6 +11,9 @@ export type SkipReason =
   /** A zero-byte key ending in `/`: the S3 console's folder placeholder. */
   | 'folder-marker';
 
+/** A step that {@link ServerlessMetrics.retried} counts: each failed try that is tried again. */
+export type RetryStep = 'verdict-store' | 'heavy-queue' | 'action';
+
 /**
  * The numbers the serverless tier reports (CloudWatch EMF in Lambda; see `functions/observability.ts`). Every
  * method is fire-and-forget and must never throw.
@@ -25,6 +28,8 @@ export interface ServerlessMetrics {
   invalidInput(): void;
   /** One action of a verdict, done (or found already done) or failed. */
   action(action: Action, outcome: 'done' | 'skipped' | 'failed'): void;
+  /** A step failed retryably and is tried again within the same invocation (one count per retry). */
+  retried(step: RetryStep): void;
 }
 
 /** Metrics that go nowhere; the default in core and tests. */
@@ -34,4 +39,5 @@ export const noMetrics: ServerlessMetrics = {
   skipped: () => undefined,
   invalidInput: () => undefined,
   action: () => undefined,
+  retried: () => undefined,
 };

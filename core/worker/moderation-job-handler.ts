@@ -1,7 +1,9 @@
-import type { LogFields } from '../logging/logger';
+import { toErrorInfo } from '../errors';
+import type { LogFields, Logger } from '../logging/logger';
 import type { ItemSource, ModerationEngine } from '../pipeline/moderation-engine';
 import type { ItemResolver } from '../ports/item-resolver';
 import type { VerdictStore } from '../ports/verdict-store';
+import { type RetryOptions, withRetries } from '../serverless/retry';
 import type { Verdict } from '../verdict/verdict';
 import { parseJobMessage } from './job-message';
 import type { JobHandler } from './queue-worker';
@@ -17,6 +19,12 @@ export interface ModerationJobHandlerOptions {
    * verdict instead, so the item never ends in the dead-letter queue without a verdict.
    */
   readonly maxReceives: number;
+  /**
+   * How verdict store calls are retried within one receive before the message is left to the queue's retry
+   * (default: one try, no retry; the GPU worker uses 3 tries). Each retry is logged (`verdict store failed;
+   * retrying`, with `attempt`).
+   */
+  readonly retry?: Omit<RetryOptions, 'onRetry'>;
 }
 
 /**
@@ -30,11 +38,26 @@ export function createModerationJobHandler(
   options: ModerationJobHandlerOptions,
 ): JobHandler<unknown, Verdict> {
   const { engine, verdicts, resolver, maxReceives } = options;
+  const retrying = <T>(log: Logger, fn: () => Promise<T>): Promise<T> =>
+    withRetries(fn, {
+      tries: 1,
+      ...options.retry,
+      onRetry: (attempt, err) =>
+        log.warn('verdict store failed; retrying', { attempt, code: toErrorInfo(err).code }),
+    });
   return async (message, ctx) => {
     const parsed = parseJobMessage(message.body);
     if (!parsed.ok) throw new InvalidMessageError(parsed.reason);
     const { job } = parsed;
     const log = ctx.logger.child({ itemId: job.item.uri });
+    // A redelivery after the verdict was written but before the message was deleted (a worker killed or stopped
+    // in between), or the same job sent twice: the job is done, and moderating it again would rewrite its verdict
+    // (and repeat its actions).
+    const existing = await retrying(log, () => verdicts.get(job.item.uri, engine.policy.version));
+    if (isJobDone(existing, job.traceId)) {
+      log.info('verdict already written; repeated job skipped', { decision: existing?.decision });
+      return existing as Verdict;
+    }
     if (job.policy.id !== engine.policy.id || job.policy.version !== engine.policy.version) {
       log.warn("the job names another policy; moderating under the worker's policy", {
         jobPolicyId: job.policy.id,
@@ -77,7 +100,7 @@ export function createModerationJobHandler(
             escalation: { status: 'resolved', reason: 'uncertain in the fast tier', from: 'fast' },
           }
         : verdict;
-    await verdicts.put(final);
+    await retrying(log, () => verdicts.put(final));
     log.info('verdict written', {
       decision: verdict.decision,
       media: verdict.item.media,
@@ -88,6 +111,16 @@ export function createModerationJobHandler(
     });
     return final;
   };
+}
+
+/** True when `existing` is the heavy tier's own final verdict for this job (its trace), so the job is done. */
+function isJobDone(existing: Verdict | undefined, traceId: string): boolean {
+  return (
+    existing !== undefined &&
+    existing.runId === traceId &&
+    existing.tier === 'heavy' &&
+    existing.error?.retryable !== true
+  );
 }
 
 /** Log fields of a job body that is not validated yet: its trace id when it has a plausible one. Never content. */
