@@ -2,7 +2,7 @@ import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import type { LogFields, Logger, LogLevel } from '../core/logging/logger';
-import { silentLogger } from '../core/logging/logger';
+import { logSafeFields, silentLogger } from '../core/logging/logger';
 import { noMetrics, type ServerlessMetrics } from '../core/serverless/metrics';
 import type { FunctionLogLevel } from './config';
 
@@ -43,7 +43,7 @@ const THRESHOLD: Record<string, number> = {
  * Powertools Logger (JSON lines with the Lambda context) and Metrics (CloudWatch EMF, namespace `Winnow`) for one
  * function. Log lines carry ids, codes, counts and versions (item URI, trace id, policy and model versions), never
  * content. Metrics: `ItemsModerated` by `decision`, `ItemErrors` by `code`, `Escalations` by `reason`,
- * `ItemsSkipped` by `reason`, `Actions` by `action` and `outcome`, `InvalidInputs`, and `ModerationLatency` (ms).
+ * `ItemsSkipped` by `reason`, `Actions` by `action` and `outcome`, `Retries` by `step`, `InvalidInputs`, and `ModerationLatency` (ms).
  */
 export function createTelemetry(options: {
   readonly service: string;
@@ -71,6 +71,7 @@ export function createTelemetry(options: {
       skipped: (reason) => count('ItemsSkipped', { reason }),
       invalidInput: () => metrics.addMetric('InvalidInputs', MetricUnit.Count, 1),
       action: (action, outcome) => count('Actions', { action, outcome }),
+      retried: (step) => count('Retries', { step }),
     },
     begin: (context) => {
       if (!context) return;
@@ -88,7 +89,7 @@ export function fromPowertools(powertools: PowertoolsLogger, bound: LogFields = 
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (msg: string, fields?: LogFields): void =>
-      powertools[level](msg, { ...bound, ...fields });
+      powertools[level](msg, logSafeFields({ ...bound, ...fields }));
   return {
     debug: write('debug'),
     info: write('info'),

@@ -81,8 +81,9 @@ export function suppressConstructFindings(m: WinnowModeration): void {
   acknowledge(
     m.actionFunction.role,
     wildcardResourceFinding(m, m.quarantineBucket.arnForObjects('*')),
-    'The quarantine copy keeps the flagged object’s key, known only at run time. Only s3:PutObject, ' +
-      's3:PutObjectTagging and s3:AbortMultipartUpload are allowed, on the quarantine bucket’s objects only.',
+    'The quarantine copy keeps the flagged object’s key, known only at run time. Only s3:GetObject (the HEAD of ' +
+      'an existing copy) and s3:PutObject (the copy, which takes no tags) are allowed, on the quarantine ' +
+      'bucket’s objects only.',
   );
   acknowledge(
     m.actionFunction.role,

@@ -52,10 +52,38 @@ export function createLogger(
 /** A logger that drops everything; for tests and library use. */
 export const silentLogger: Logger = createLogger({ level: 'silent' });
 
+/**
+ * An error as log lines carry it: name, message and code. Stacks, `cause` chains and other own properties (an SDK
+ * error's request and response metadata, a parser's input) stay out, since they may quote content or credentials.
+ */
+export function logSafeError(error: Error): { name: string; message: string; code?: unknown } {
+  const code = (error as { code?: unknown }).code;
+  return { name: error.name, message: error.message, ...(code === undefined ? {} : { code }) };
+}
+
+/**
+ * `fields` with every `Error` in them (at any depth) replaced by {@link logSafeError}; for loggers that would
+ * otherwise serialise errors whole, such as Powertools, which writes stacks and causes.
+ */
+export function logSafeFields(fields: LogFields): LogFields {
+  return safeValue(fields, 0) as LogFields;
+}
+
+/** Deeper than any field Winnow logs; past it a value is cut rather than walked (and cycles end). */
+const MAX_DEPTH = 8;
+
+function safeValue(value: unknown, depth: number): unknown {
+  if (value instanceof Error) return logSafeError(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[deeper than logged]';
+  if (Array.isArray(value)) return value.map((v) => safeValue(v, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
+    return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = safeValue(v, depth + 1);
+  return out;
+}
+
 function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) {
-    const code = (value as { code?: unknown }).code;
-    return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
-  }
-  return value;
+  return value instanceof Error ? logSafeError(value) : value;
 }
