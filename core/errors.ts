@@ -52,6 +52,11 @@ export class MediaTooLongError extends PermanentError {
   readonly code = 'too-long';
 }
 
+/** Audio or video with more streams than Winnow reads (`MAX_MEDIA_STREAMS` in core/ffmpeg/probe-media.ts). */
+export class TooManyStreamsError extends PermanentError {
+  readonly code = 'too-many-streams';
+}
+
 /** The item could not be read: missing, a broken or looping link, no permission, or not a regular file. */
 export class UnreadableItemError extends PermanentError {
   readonly code = 'unreadable';

@@ -1,6 +1,12 @@
-import { CorruptMediaError, UnreadableItemError, UnsupportedMediaError } from '../errors';
+import {
+  CorruptMediaError,
+  ItemTooLargeError,
+  TooManyStreamsError,
+  UnreadableItemError,
+  UnsupportedMediaError,
+} from '../errors';
 import { ProcessStartError, runBounded } from '../process/run-bounded';
-import { ffmpegBinary, SAFE_INPUT_ARGS } from './ffmpeg-binary';
+import { ffmpegBinary, MAX_FRAME_PIXELS, SAFE_INPUT_ARGS } from './ffmpeg-binary';
 
 /** Demuxers that read other files or URLs named inside the input: never allowed on untrusted items. */
 const REFERRING_DEMUXERS: ReadonlySet<string> = new Set([
@@ -17,6 +23,30 @@ const REFERRING_DEMUXERS: ReadonlySet<string> = new Set([
   'image2',
   'imagepipe',
 ]);
+
+/**
+ * Most streams (of any kind) a media file may hold. Winnow reads the first video and the first audio stream; a file
+ * of dozens more costs ffmpeg time and memory to probe and demux, and is no ordinary upload.
+ */
+export const MAX_MEDIA_STREAMS = 32;
+
+/**
+ * Most pixels in a video stream's frame ({@link MAX_FRAME_PIXELS}: a little over 8K UHD). The decoder holds several
+ * frames of this size, whatever the sampled frames are scaled to, so a stream stating more is refused before any
+ * frame is decoded (and ffmpeg's `-max_pixels` keeps even the probe from decoding one).
+ */
+export const MAX_VIDEO_PIXELS = MAX_FRAME_PIXELS;
+
+/** Limits {@link parseProbe} enforces. */
+export interface ProbeLimits {
+  readonly maxStreams: number;
+  readonly maxVideoPixels: number;
+}
+
+export const DEFAULT_PROBE_LIMITS: ProbeLimits = {
+  maxStreams: MAX_MEDIA_STREAMS,
+  maxVideoPixels: MAX_VIDEO_PIXELS,
+};
 
 /** What ffmpeg says about a media file's streams. */
 export interface MediaProbe {
@@ -38,6 +68,8 @@ export interface ProbeOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly ffmpegPath?: string;
+  /** Default {@link DEFAULT_PROBE_LIMITS}. */
+  readonly limits?: Partial<ProbeLimits>;
 }
 
 /**
@@ -47,6 +79,8 @@ export interface ProbeOptions {
  *
  * @throws CorruptMediaError when ffmpeg cannot read the container
  * @throws UnsupportedMediaError when the input refers to other resources (a playlist or a URL)
+ * @throws TooManyStreamsError past `limits.maxStreams` streams
+ * @throws ItemTooLargeError when a video stream's frames are larger than `limits.maxVideoPixels`
  */
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaProbe> {
   const binary = options.ffmpegPath ?? ffmpegBinary();
@@ -64,18 +98,34 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     }
     throw err;
   }
-  return parseProbe(stderr);
+  return parseProbe(stderr, { ...DEFAULT_PROBE_LIMITS, ...options.limits });
 }
 
 /** Parses the `Input #0` summary ffmpeg prints to stderr. Exported for tests. */
-export function parseProbe(stderr: string): MediaProbe {
+export function parseProbe(stderr: string, limits: ProbeLimits = DEFAULT_PROBE_LIMITS): MediaProbe {
   if (/not on whitelist|Protocol not found/i.test(stderr)) {
     // Protocol or demuxer refused by SAFE_INPUT_ARGS: the input wanted to read something other than itself.
     throw new UnsupportedMediaError(
       'the media refers to other resources (a playlist or URL); Winnow reads only the file itself',
     );
   }
+  const oversized = /Picture size (\d+)x(\d+) exceeds specified max pixel count/.exec(stderr);
+  if (oversized) {
+    // The probe's own decode was stopped by -max_pixels (SAFE_INPUT_ARGS): the stream then states no size.
+    throw new ItemTooLargeError(
+      `a video stream is ${oversized[1]}×${oversized[2]} pixels a frame; the limit is ${limits.maxVideoPixels}`,
+    );
+  }
   const input = /^Input #0, (\S+?), from/m.exec(stderr);
+  const failedIn = /^\[(\w+) @ (?:0x)?[0-9a-f]+\]/gm;
+  for (let m = failedIn.exec(stderr); !input && m !== null; m = failedIn.exec(stderr)) {
+    if (REFERRING_DEMUXERS.has(m[1] as string)) {
+      // A list demuxer (concat refusing an "unsafe" path, say) failed to open what the item names.
+      throw new UnsupportedMediaError(
+        `the media is a ${m[1]} playlist or list that refers to other files; Winnow reads only the file itself`,
+      );
+    }
+  }
   if (!input) {
     // ffmpeg prefixes messages with the input path (a private temp path): keep the message, drop the path.
     const last = stderr
@@ -92,6 +142,21 @@ export function parseProbe(stderr: string): MediaProbe {
     throw new UnsupportedMediaError(
       `the media is a ${referring} playlist or list that refers to other files; Winnow reads only the file itself`,
     );
+  }
+  const streams = stderr.match(/^\s*Stream #0:\d+/gm)?.length ?? 0;
+  if (streams > limits.maxStreams) {
+    throw new TooManyStreamsError(
+      `the media holds ${streams} streams; Winnow reads files of at most ${limits.maxStreams}`,
+    );
+  }
+  // ffmpeg decodes the largest video stream when none is chosen, so every one is checked, not just the first.
+  for (const m of stderr.matchAll(/^\s*Stream #0:\d+.*?: Video: .*?, (\d{1,6})x(\d{1,6})(?:[ ,[].*)?$/gm)) {
+    const pixels = Number(m[1]) * Number(m[2]);
+    if (pixels > limits.maxVideoPixels) {
+      throw new ItemTooLargeError(
+        `a video stream is ${m[1]}×${m[2]} pixels a frame; the limit is ${limits.maxVideoPixels}`,
+      );
+    }
   }
   const duration = /Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)/.exec(stderr);
   const durationSec = duration

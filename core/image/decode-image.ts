@@ -27,9 +27,18 @@ export interface ImageDecodeLimits {
   readonly maxPixels: number;
   /** Most frames sampled from an animation, spread evenly over it. */
   readonly maxFrames: number;
+  /**
+   * Most pixels decoded for one item, over all its sampled frames (default `maxPixels`): every sampled frame is held
+   * as RGB at once, so an animation of frames just under `maxPixels` would otherwise cost `maxFrames` times as much.
+   */
+  readonly maxTotalPixels?: number;
 }
 
-export const DEFAULT_IMAGE_LIMITS: ImageDecodeLimits = { maxPixels: 100_000_000, maxFrames: 8 };
+export const DEFAULT_IMAGE_LIMITS: ImageDecodeLimits = {
+  maxPixels: 100_000_000,
+  maxFrames: 8,
+  maxTotalPixels: 100_000_000,
+};
 
 /** Formats whose decoders ship with sharp here. HEIC needs an HEVC decoder that is not available. */
 const DECODABLE: ReadonlySet<MediaFormat> = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif']);
@@ -49,7 +58,9 @@ export async function decodeImage(
   }
   let meta: Metadata;
   try {
-    meta = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' }).metadata();
+    // The header only: no pixel is decoded here, so the size it states is checked below, with a message that says
+    // it (sharp's own pixel limit would fail with a bare "exceeds pixel limit").
+    meta = await sharp(bytes, { limitInputPixels: false, failOn: 'error' }).metadata();
   } catch (err) {
     throw new CorruptMediaError(`cannot read the ${format} header: ${(err as Error).message}`, {
       cause: err,
@@ -62,8 +73,16 @@ export async function decodeImage(
     throw new ItemTooLargeError(`image is ${width}×${frameHeight} pixels; the limit is ${limits.maxPixels}`);
   }
   const frameCount = Math.max(1, meta.pages ?? 1);
+  const sampled = sampleFrames(frameCount, limits.maxFrames);
+  const maxTotalPixels = limits.maxTotalPixels ?? limits.maxPixels;
+  if (sampled.length * width * frameHeight > maxTotalPixels) {
+    throw new ItemTooLargeError(
+      `animation of ${frameCount} frames of ${width}×${frameHeight} pixels: its ${sampled.length} sampled frames ` +
+        `would decode ${sampled.length * width * frameHeight} pixels; the limit is ${maxTotalPixels}`,
+    );
+  }
   const frames: RgbFrame[] = [];
-  for (const index of sampleFrames(frameCount, limits.maxFrames)) {
+  for (const index of sampled) {
     try {
       const { data, info } = await sharp(bytes, {
         limitInputPixels: limits.maxPixels,

@@ -3,9 +3,13 @@
  * leetspeak substitutions. Kept apart from the algorithm so that the lists can be reviewed on their own.
  */
 
-/** True for zero-width, invisible format, bidi control, variation selector and tag code points. */
+/**
+ * True for zero-width, invisible format, bidi control, variation selector and tag code points, and for U+FFFD, the
+ * replacement character invalid bytes decode to: bytes slipped into a word must not split it for the text checks.
+ */
 export function isInvisible(cp: number): boolean {
   return (
+    cp === 0xfffd ||
     (cp >= 0x200b && cp <= 0x200f) ||
     (cp >= 0x2060 && cp <= 0x2064) ||
     cp === 0xfeff ||
@@ -26,7 +30,7 @@ export function isInvisible(cp: number): boolean {
 }
 
 /**
- * Cyrillic and Greek letters that look like a Latin letter, mapped to that Latin letter (lowercase). Keyed by
+ * Cyrillic, Greek, Armenian and Cherokee letters that look like a Latin letter, mapped to that Latin letter (lowercase). Keyed by
  * the original (cased) character because case matters for the look: Greek capital eta looks like "H", its
  * lowercase like "n". Only applied inside words that are Latin by context, so real Russian or Greek text is
  * left alone.
@@ -113,6 +117,56 @@ export const SCRIPT_CONFUSABLES: ReadonlyMap<number, number> = buildMap({
   χ: 'x',
   ω: 'w',
   ϲ: 'c',
+  // Armenian letters that look Latin
+  Օ: 'o',
+  Ս: 'u',
+  Տ: 's',
+  Լ: 'l',
+  օ: 'o',
+  ս: 'u',
+  ո: 'n',
+  հ: 'h',
+  ց: 'g',
+  զ: 'q',
+  // Cherokee capitals that look Latin, and their small forms (which lowercasing produces)
+  Ꭺ: 'a',
+  Ᏼ: 'b',
+  Ꮯ: 'c',
+  Ꭰ: 'd',
+  Ꭼ: 'e',
+  Ꮐ: 'g',
+  Ꮋ: 'h',
+  Ꭵ: 'i',
+  Ꭻ: 'j',
+  Ꮶ: 'k',
+  Ꮮ: 'l',
+  Ꮇ: 'm',
+  Ꮲ: 'p',
+  Ꮢ: 'r',
+  Ꮪ: 's',
+  Ꭲ: 't',
+  Ꮩ: 'v',
+  Ꮃ: 'w',
+  Ꮓ: 'z',
+  ꭺ: 'a',
+  ᏼ: 'b',
+  ꮯ: 'c',
+  ꭰ: 'd',
+  ꭼ: 'e',
+  ꮐ: 'g',
+  ꮋ: 'h',
+  ꭵ: 'i',
+  ꭻ: 'j',
+  ꮶ: 'k',
+  ꮮ: 'l',
+  ꮇ: 'm',
+  ꮲ: 'p',
+  ꮢ: 'r',
+  ꮪ: 's',
+  ꭲ: 't',
+  ꮩ: 'v',
+  ꮃ: 'w',
+  ꮓ: 'z',
 });
 
 /** Latin small capitals and IPA letters that NFKC leaves alone but read as a plain Latin letter. */

@@ -15,12 +15,13 @@ import type { NormalizedText } from './normalized-text';
  *
  * Steps, in order:
  * 1. NFKC, applied per cluster (a code point and the combining marks after it), so every output unit can be
- *    traced to the cluster it came from. Zero-width, bidi-control and other invisible characters are dropped;
- *    marks still left on a Latin letter after composition (Zalgo text) are dropped; typographic quotes and
- *    dashes become ASCII.
- * 2. Cyrillic and Greek homoglyphs become Latin letters inside words that are Latin by majority or, for words
- *    made only of homoglyphs, by the nearest decided word before them (else after them), so genuine Russian or
- *    Greek text is left alone. Latin small capitals become plain letters. Then everything is lowercased.
+ *    traced to the cluster it came from. Zero-width, bidi-control and other invisible characters, and U+FFFD (what
+ *    invalid bytes decode to), are dropped; marks still left on a Latin letter after composition are dropped, and
+ *    a Latin letter under three marks or more (Zalgo text), or marks hung on one through an invisible character,
+ *    lose them all; typographic quotes and dashes become ASCII.
+ * 2. Cyrillic, Greek, Armenian and Cherokee homoglyphs become Latin letters inside words that are Latin by
+ *    majority or, for words made only of homoglyphs, by the nearest decided word before them (else after them), so
+ *    genuine Russian or Greek text is left alone. Latin small capitals become plain letters. Then everything is lowercased.
  * 3. Letters spaced out with one repeated separator (`k.i.l.l`, `k-i-l-l`, or `s h i t` with four or more
  *    letters) are joined.
  * 4. Leetspeak (`0`→o, `1`→i, `3`→e, `4`→a, `5`→s, `7`→t, `@`→a, `$`→s, …) is folded only in runs that also
@@ -263,10 +264,28 @@ function composeAndStrip(text: string): UnitBuffer {
       continue;
     }
     let end = i + width;
+    let marks = 0;
     while (end < n) {
       const next = codePointAt(text, end, n);
       if (!markAt(text, end, n) && !(isHangulLeadingJamo(cp) && isHangulVowelOrTrailingJamo(next))) break;
       end += next > 0xffff ? 2 : 1;
+      marks++;
+    }
+    const cls = classOf(cp);
+    if (
+      (marks >= ZALGO_MARKS && (cls === LATIN || cls === CONFUSABLE)) ||
+      (cls === MARK && out.length > 0 && classOf(out.units[out.length - 1] as number) === LATIN)
+    ) {
+      // Zalgo: a Latin letter (or a homoglyph of one) under a pile of marks, where composing the first would leave
+      // an accented letter; or marks hung on the Latin letter before through an invisible character. Only the
+      // letter is kept, and the pile is never normalized (it can be megabytes long).
+      if (cls !== MARK) {
+        const base = String.fromCodePoint(cp);
+        const composed = base.normalize('NFKC');
+        emitComposed(out, composed, i, composed === base);
+      }
+      i = end;
+      continue;
     }
     const cluster = text.slice(i, end);
     // A lone surrogate has no normal form; keep it as it is.
@@ -276,6 +295,9 @@ function composeAndStrip(text: string): UnitBuffer {
   }
   return out;
 }
+
+/** A Latin letter carrying this many combining marks or more is Zalgo text: no language stacks three. */
+const ZALGO_MARKS = 3;
 
 function emitComposed(out: UnitBuffer, composed: string, origin: number, unchanged: boolean): void {
   const len = composed.length;

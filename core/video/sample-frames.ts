@@ -73,7 +73,7 @@ export interface SampleFramesOptions {
  * frame's time and size. Only the `file` protocol is allowed. The generator ends when the video (or
  * `maxDurationSec`, or `maxFrames`) ends; stopping early (`return`/`break`) kills ffmpeg.
  *
- * @throws CorruptMediaError when ffmpeg cannot decode the video (with its stderr tail)
+ * @throws CorruptMediaError when ffmpeg cannot decode the video, or decodes no frame of it (with its stderr tail)
  * @throws DetectorTimeoutError past `timeoutMs` or on abort
  */
 export async function* sampleFrames(
@@ -140,6 +140,7 @@ export async function* sampleFrames(
     | { t: 'end'; code: number | null; stderrTail: string }
     | { t: 'error'; code: string; message: string };
   const inbox: Message[] = [];
+  let frames = 0;
   let pid: number | undefined;
   let failure: Error | undefined;
   let wake: (() => void) | undefined;
@@ -188,6 +189,7 @@ export async function* sampleFrames(
       }
       if (m.t === 'frame') {
         worker.postMessage('ack');
+        frames++;
         yield { ...m.info, data: Buffer.from(m.data) };
       } else if (m.t === 'error') {
         throw new UnreadableItemError(`cannot start ${binary} (${m.code}: ${m.message}); set FFMPEG_PATH`);
@@ -195,6 +197,12 @@ export async function* sampleFrames(
         if (m.code !== 0) {
           const why = m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
           throw new CorruptMediaError(`ffmpeg could not decode the video (exit ${m.code}): ${why}`);
+        }
+        if (frames === 0) {
+          // The first decoded frame is always selected, so none means nothing was decodable (a stream without a
+          // sample, or only undecodable ones): nothing was seen, which must not pass as an empty video.
+          const why = m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
+          throw new CorruptMediaError(`ffmpeg decoded no frame of the video: ${why}`);
         }
         return;
       }

@@ -14,7 +14,8 @@ export interface Span {
 /**
  * Maps a span of the normalized text back to the original text. Invisible characters that normalization
  * dropped right after the match are trimmed off the end, and a match inside one expanded character (`ﬁ`) gets
- * that whole character.
+ * that whole character. A match in text read out of its stored order (bidi overrides, see
+ * `core/text/reading-order.ts`) gets the smallest original span that holds every character it matched.
  */
 export function toOriginalSpan(
   normalized: NormalizedText,
@@ -24,8 +25,13 @@ export function toOriginalSpan(
 ): Span {
   const { offsets } = normalized;
   const last = offsets.length - 1;
-  const from = offsets[Math.min(Math.max(start, 0), last)] as number;
-  let to = offsets[Math.min(Math.max(end, 0), last)] as number;
+  const s = Math.min(Math.max(start, 0), last);
+  const e = Math.min(Math.max(end, 0), last);
+  for (let i = s + 1; i <= e; i++) {
+    if ((offsets[i] as number) < (offsets[i - 1] as number)) return unorderedSpan(offsets, original, s, e);
+  }
+  const from = offsets[s] as number;
+  let to = offsets[e] as number;
   while (to > from + 1) {
     const unit = original.charCodeAt(to - 1);
     if (unit >= 0xdc00 && unit <= 0xdfff && to - 2 > from) {
@@ -44,6 +50,19 @@ export function toOriginalSpan(
     to = Math.min(original.length, from + (cp !== undefined && cp > 0xffff ? 2 : 1));
   }
   return { start: from, end: to };
+}
+
+/** The original span holding every unit of normalized `[s, e)` when their offsets are out of order. */
+function unorderedSpan(offsets: Int32Array, original: string, s: number, e: number): Span {
+  let from = offsets[s] as number;
+  let max = from;
+  for (let i = s + 1; i < e; i++) {
+    const o = offsets[i] as number;
+    if (o < from) from = o;
+    if (o > max) max = o;
+  }
+  const cp = original.codePointAt(max);
+  return { start: from, end: Math.min(original.length, max + (cp !== undefined && cp > 0xffff ? 2 : 1)) };
 }
 
 /** Collects span evidence for one signal: in order of addition, without duplicates, at most `limit`. */

@@ -1,5 +1,6 @@
 import { ModelRegistry } from '../../models/model-registry';
 import type { Detector, TextContent } from '../detector';
+import { withReadingOrder } from './reading-order-view';
 import { createTextClassifierDetector } from './text-classifier';
 import { TEXT_CLASSIFIER_MODEL_ID } from './text-classifier-options';
 import { createLanguageDetector } from './text-language';
@@ -8,6 +9,7 @@ import { createProfanityDetector } from './text-profanity';
 import { createRulesDetector } from './text-rules';
 import { createSpamDetector } from './text-spam';
 
+export { readingOrderVersion, withReadingOrder } from './reading-order-view';
 export { createTextClassifierDetector, TEXT_CLASSIFIER_DETECTOR_ID } from './text-classifier';
 export { createLanguageDetector, LANGUAGE_DETECTOR_ID, loadLanguageModel } from './text-language';
 export { createPiiDetector, detectPii, PII_DETECTOR_ID } from './text-pii';
@@ -26,17 +28,21 @@ export interface TextDetectorsOptions {
 /**
  * The built-in text detectors, in their fixed registry order: `text-language`, `text-profanity`, `text-rules`,
  * `text-classifier`, `text-pii`, `text-spam`. Each call returns fresh instances (models themselves are shared per
- * process). A manifest without a `text-classifier` entry (a user's own) runs without the classifier.
+ * process). A manifest without a `text-classifier` entry (a user's own) runs without the classifier. All but the
+ * language detector also read text that bidi overrides reorder in the order a reader sees it
+ * ({@link withReadingOrder}).
  */
 export function createTextDetectors(options: TextDetectorsOptions = {}): Detector<TextContent>[] {
   const registry = options.registry ?? new ModelRegistry();
   const hasClassifier = registry.entries().some((e) => e.id === TEXT_CLASSIFIER_MODEL_ID);
   return [
     createLanguageDetector(),
-    createProfanityDetector(),
-    createRulesDetector(),
-    ...(hasClassifier ? [createTextClassifierDetector({ registry, allScores: options.allScores })] : []),
-    createPiiDetector(),
-    createSpamDetector(),
+    withReadingOrder(createProfanityDetector()),
+    withReadingOrder(createRulesDetector()),
+    ...(hasClassifier
+      ? [withReadingOrder(createTextClassifierDetector({ registry, allScores: options.allScores }))]
+      : []),
+    withReadingOrder(createPiiDetector()),
+    withReadingOrder(createSpamDetector()),
   ];
 }
