@@ -4,6 +4,7 @@
  * that label different categories can be mixed.
  */
 import type { SparseFeatures } from '../../core/detectors/text/hashed-ngrams';
+import { seededRandom } from '../../core/seeded-random';
 
 /** Label of a training row for one output: 1, 0, or -1 for unknown (no gradient). */
 export type TrainLabel = 1 | 0 | -1;
@@ -39,18 +40,6 @@ export interface LogisticRegressionModel {
   readonly outputs: number;
   readonly weights: Float32Array;
   readonly bias: Float32Array;
-}
-
-/** A small seeded PRNG (mulberry32), so that training is reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Trains the model; deterministic for the same data, order and options. */

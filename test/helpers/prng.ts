@@ -1,11 +1,10 @@
-/** A small seeded pseudo-random generator (mulberry32) returning numbers in [0, 1), for reproducible tests. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+import { seededRandom } from '../../core/seeded-random';
+
+/** A seeded pseudo-random generator returning numbers in [0, 1), for reproducible tests. */
+export const prng: (seed: number) => () => number = seededRandom;
+
+/** The same generator's output as unsigned 32-bit integers. */
+export function prngUint32(seed: number): () => number {
+  const next = seededRandom(seed);
+  return () => next() * 4294967296;
 }

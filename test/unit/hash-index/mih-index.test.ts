@@ -1,18 +1,10 @@
 import { PDQ_WORDS } from '../../../core/hash/hamming';
 import { bruteForceSearch } from '../../../core/hash-index/brute-force-search';
 import { MAX_SEARCH_RADIUS, MihIndex } from '../../../core/hash-index/mih-index';
+import { prngUint32 } from '../../helpers/prng';
 
-/** mulberry32: a seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+/** Seeded, so a failing case can be replayed. */
+const rng = prngUint32;
 
 function randomHashes(count: number, next: () => number): Uint32Array {
   const out = new Uint32Array(count * PDQ_WORDS);

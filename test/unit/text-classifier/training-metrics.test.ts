@@ -1,9 +1,6 @@
+import { seededRandom } from '../../../core/seeded-random';
 import { atThreshold, averagePrecision, meanOf } from '../../../models/training/ranking-metrics';
-import {
-  plattScaling,
-  seededRandom,
-  trainLogisticRegression,
-} from '../../../models/training/sparse-logistic-regression';
+import { plattScaling, trainLogisticRegression } from '../../../models/training/sparse-logistic-regression';
 
 describe('averagePrecision', () => {
   it('matches the step-wise definition (scikit-learn average_precision_score)', () => {
