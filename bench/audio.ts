@@ -11,7 +11,7 @@ import { ffmpegBinary } from '../core/ffmpeg/ffmpeg-binary';
 import { createLogger } from '../core/logging/logger';
 import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
-import { machineLine, median, writeBenchSection } from './bench-utils';
+import { machineLine, median, timed, writeBenchSection } from './bench-utils';
 
 const RUNS = Number(process.env.BENCH_AUDIO_RUNS ?? 3);
 const SECONDS = 60;
@@ -43,12 +43,6 @@ function testAudio(): string {
   rmSync(unit);
   renameSync(part, path);
   return path;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
 }
 
 /**

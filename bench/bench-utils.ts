@@ -21,6 +21,13 @@ export async function timeRuns(runs: number, fn: () => unknown | Promise<unknown
   return out;
 }
 
+/** Runs `fn` once; its result and wall-clock milliseconds. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
 /** One line describing the machine, for the method section. */
 export function machineLine(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';

@@ -14,7 +14,7 @@ import { OcrEngine } from '../core/ocr/ocr-engine';
 import { ModerationEngine } from '../core/pipeline/moderation-engine';
 import { loadPolicy } from '../core/policy/load-policy';
 import { DEFAULT_FRAME_SAMPLING, sampleFrames, type TimedFrame } from '../core/video/sample-frames';
-import { machineLine, median, recordMeasured, writeBenchSection } from './bench-utils';
+import { machineLine, median, recordMeasured, timed, writeBenchSection } from './bench-utils';
 
 const RUNS = Number(process.env.BENCH_VIDEO_RUNS ?? 5);
 const SECONDS = 60;
@@ -90,12 +90,6 @@ function testVideo(): { path: string; speech: boolean } {
   ]);
   renameSync(partial, path);
   return { path, speech: flite };
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const t = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t, value };
 }
 
 /**

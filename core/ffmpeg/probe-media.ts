@@ -30,24 +30,6 @@ const REFERRING_DEMUXERS: ReadonlySet<string> = new Set([
  */
 export const MAX_MEDIA_STREAMS = 32;
 
-/**
- * Most pixels in a video stream's frame ({@link MAX_FRAME_PIXELS}: a little over 8K UHD). The decoder holds several
- * frames of this size, whatever the sampled frames are scaled to, so a stream stating more is refused before any
- * frame is decoded (and ffmpeg's `-max_pixels` keeps even the probe from decoding one).
- */
-export const MAX_VIDEO_PIXELS = MAX_FRAME_PIXELS;
-
-/** Limits {@link parseProbe} enforces. */
-export interface ProbeLimits {
-  readonly maxStreams: number;
-  readonly maxVideoPixels: number;
-}
-
-export const DEFAULT_PROBE_LIMITS: ProbeLimits = {
-  maxStreams: MAX_MEDIA_STREAMS,
-  maxVideoPixels: MAX_VIDEO_PIXELS,
-};
-
 /** What ffmpeg says about a media file's streams. */
 export interface MediaProbe {
   /** Seconds, when the container states it. */
@@ -68,8 +50,6 @@ export interface ProbeOptions {
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
   readonly ffmpegPath?: string;
-  /** Default {@link DEFAULT_PROBE_LIMITS}. */
-  readonly limits?: Partial<ProbeLimits>;
 }
 
 /**
@@ -79,8 +59,8 @@ export interface ProbeOptions {
  *
  * @throws CorruptMediaError when ffmpeg cannot read the container
  * @throws UnsupportedMediaError when the input refers to other resources (a playlist or a URL)
- * @throws TooManyStreamsError past `limits.maxStreams` streams
- * @throws ItemTooLargeError when a video stream's frames are larger than `limits.maxVideoPixels`
+ * @throws TooManyStreamsError past {@link MAX_MEDIA_STREAMS} streams
+ * @throws ItemTooLargeError when a video stream's frames are larger than {@link MAX_FRAME_PIXELS}
  */
 export async function probeMedia(path: string, options: ProbeOptions = {}): Promise<MediaProbe> {
   const binary = options.ffmpegPath ?? ffmpegBinary();
@@ -98,11 +78,11 @@ export async function probeMedia(path: string, options: ProbeOptions = {}): Prom
     }
     throw err;
   }
-  return parseProbe(stderr, { ...DEFAULT_PROBE_LIMITS, ...options.limits });
+  return parseProbe(stderr);
 }
 
 /** Parses the `Input #0` summary ffmpeg prints to stderr. Exported for tests. */
-export function parseProbe(stderr: string, limits: ProbeLimits = DEFAULT_PROBE_LIMITS): MediaProbe {
+export function parseProbe(stderr: string): MediaProbe {
   if (/not on whitelist|Protocol not found/i.test(stderr)) {
     // Protocol or demuxer refused by SAFE_INPUT_ARGS: the input wanted to read something other than itself.
     throw new UnsupportedMediaError(
@@ -113,7 +93,7 @@ export function parseProbe(stderr: string, limits: ProbeLimits = DEFAULT_PROBE_L
   if (oversized) {
     // The probe's own decode was stopped by -max_pixels (SAFE_INPUT_ARGS): the stream then states no size.
     throw new ItemTooLargeError(
-      `a video stream is ${oversized[1]}×${oversized[2]} pixels a frame; the limit is ${limits.maxVideoPixels}`,
+      `a video stream is ${oversized[1]}×${oversized[2]} pixels a frame; the limit is ${MAX_FRAME_PIXELS}`,
     );
   }
   const input = /^Input #0, (\S+?), from/m.exec(stderr);
@@ -144,17 +124,17 @@ export function parseProbe(stderr: string, limits: ProbeLimits = DEFAULT_PROBE_L
     );
   }
   const streams = stderr.match(/^\s*Stream #0:\d+/gm)?.length ?? 0;
-  if (streams > limits.maxStreams) {
+  if (streams > MAX_MEDIA_STREAMS) {
     throw new TooManyStreamsError(
-      `the media holds ${streams} streams; Winnow reads files of at most ${limits.maxStreams}`,
+      `the media holds ${streams} streams; Winnow reads files of at most ${MAX_MEDIA_STREAMS}`,
     );
   }
   // ffmpeg decodes the largest video stream when none is chosen, so every one is checked, not just the first.
   for (const m of stderr.matchAll(/^\s*Stream #0:\d+.*?: Video: .*?, (\d{1,6})x(\d{1,6})(?:[ ,[].*)?$/gm)) {
     const pixels = Number(m[1]) * Number(m[2]);
-    if (pixels > limits.maxVideoPixels) {
+    if (pixels > MAX_FRAME_PIXELS) {
       throw new ItemTooLargeError(
-        `a video stream is ${m[1]}×${m[2]} pixels a frame; the limit is ${limits.maxVideoPixels}`,
+        `a video stream is ${m[1]}×${m[2]} pixels a frame; the limit is ${MAX_FRAME_PIXELS}`,
       );
     }
   }

@@ -194,15 +194,13 @@ export async function* sampleFrames(
       } else if (m.t === 'error') {
         throw new UnreadableItemError(`cannot start ${binary} (${m.code}: ${m.message}); set FFMPEG_PATH`);
       } else if (m.t === 'end') {
-        if (m.code !== 0) {
-          const why = m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
-          throw new CorruptMediaError(`ffmpeg could not decode the video (exit ${m.code}): ${why}`);
-        }
+        const why = () => m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
+        if (m.code !== 0)
+          throw new CorruptMediaError(`ffmpeg could not decode the video (exit ${m.code}): ${why()}`);
         if (frames === 0) {
           // The first decoded frame is always selected, so none means nothing was decodable (a stream without a
           // sample, or only undecodable ones): nothing was seen, which must not pass as an empty video.
-          const why = m.stderrTail.trim().split('\n').slice(-3).join(' | ') || 'no message';
-          throw new CorruptMediaError(`ffmpeg decoded no frame of the video: ${why}`);
+          throw new CorruptMediaError(`ffmpeg decoded no frame of the video: ${why()}`);
         }
         return;
       }

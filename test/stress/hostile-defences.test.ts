@@ -13,7 +13,8 @@ import {
   TooManyStreamsError,
   UnsupportedMediaError,
 } from '../../core/errors';
-import { MAX_MEDIA_STREAMS, MAX_VIDEO_PIXELS, parseProbe } from '../../core/ffmpeg/probe-media';
+import { MAX_FRAME_PIXELS } from '../../core/ffmpeg/ffmpeg-binary';
+import { MAX_MEDIA_STREAMS, parseProbe } from '../../core/ffmpeg/probe-media';
 import { decodeImage } from '../../core/image/decode-image';
 import { silentLogger } from '../../core/logging/logger';
 import type { Signal } from '../../core/signals';
@@ -148,7 +149,7 @@ describe('probe limits', () => {
     expect(parseProbe(probeOutput(ok)).video).toMatchObject({ width: 64, height: 48 });
   });
 
-  it(`refuses a video stream over ${MAX_VIDEO_PIXELS} pixels, even when it is not the first`, () => {
+  it(`refuses a video stream over ${MAX_FRAME_PIXELS} pixels, even when it is not the first`, () => {
     expect(() => parseProbe(probeOutput([video(0, '60000x60000')]))).toThrow(ItemTooLargeError);
     expect(() => parseProbe(probeOutput([video(0, '64x48'), video(1, '16384x16384')]))).toThrow(
       ItemTooLargeError,
